@@ -1,0 +1,251 @@
+"""Reverse mode: walk the tape backwards, calling each op's rule; `grad`, `Tape`.
+
+Every piece of gradient bookkeeping that is the same for all ops lives here, once: summing a
+gradient down to its input's broadcast shape, casting it to the input's dtype, checking its shape,
+accumulating where a value is used twice, freeing saved values, detecting in-place edits.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import rules
+from .tensor import Tensor, _anomaly, _GradMode, _wrap, as_tensor, is_grad_enabled
+
+_FREED = ("Trying to backward through the graph a second time: its saved values were freed by the "
+          "first backward. Pass retain_graph=True to the first .backward() (or use a persistent "
+          "mg.Tape) if you need to backward through it again.")
+
+
+def _tape(roots):
+    """The recorded nodes reachable from `roots`, latest first (iterative: no recursion limit)."""
+    seen, entries, stack = set(), [], [r for r in roots if r._node is not None]
+    while stack:
+        t = stack.pop()
+        node = t._node
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.inputs is None:
+            raise RuntimeError(_FREED)
+        entries.append((node.seq, node, t))
+        for x in node.inputs:
+            if x._node is not None and id(x._node) not in seen:
+                stack.append(x)
+    entries.sort(key=lambda e: e[0], reverse=True)
+    return entries
+
+
+def sum_to(g, shape, op="?"):
+    """Undo broadcasting: sum `g` down to `shape` (raises if g cannot have come from `shape`)."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, g.shape[lead:])):
+        raise ValueError(f"backward rule of {op!r} returned a gradient of shape {g.shape} for an input "
+                         f"of shape {shape}: not broadcast-compatible")
+    axes = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(shape) if s == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if g.shape != shape else g
+
+
+def _check_versions(node):
+    for t, v in zip(node.inputs, node.versions):
+        if t._version != v:
+            raise RuntimeError(
+                f"a value saved by {node.op!r} (shape {t.shape}) was modified in place after it was "
+                f"used (version {t._version}, expected {v}); its gradient would be wrong. Use an "
+                f"out-of-place op (x = x + 1 instead of x += 1) or clone the value first.")
+
+
+def _anomaly_check(node, grads):
+    for i, gi in enumerate(grads):
+        if gi is not None and not np.all(np.isfinite(np.asarray(gi.data if isinstance(gi, Tensor) else gi))):
+            where = f", created at {node.where}" if node.where else ""
+            raise FloatingPointError(f"backward rule of {node.op!r}{where} returned non-finite values "
+                                     f"(nan or inf) in the gradient of input {i}")
+
+
+def run_backward(roots, root_grads, sources=None, retain_graph=False, create_graph=False):
+    """Propagate `root_grads` from `roots` to the leaves.
+
+    With `sources` (a list of tensors) return their gradients and leave every `.grad` untouched;
+    without, accumulate into `.grad` of the leaves (PyTorch semantics).
+    """
+    entries = _tape(roots)
+    grads = {}
+    for r, g in zip(roots, root_grads):
+        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
+    wanted = {id(s): None for s in sources} if sources is not None else None
+    anomaly = _anomaly.get()
+    with _GradMode(create_graph):
+        for _, node, out in entries:
+            g = grads.pop(id(out), None)
+            if wanted is not None and id(out) in wanted:
+                wanted[id(out)] = g
+            if g is not None and out._retain and sources is None:
+                out.grad = g if out.grad is None else out.grad + g
+            if g is None:
+                if not retain_graph:
+                    node.inputs = node.attrs = None
+                continue
+            _check_versions(node)
+            in_grads = rules.get(node.op)(g, out, *node.inputs, **node.attrs)
+            if not isinstance(in_grads, (tuple, list)) or len(in_grads) != len(node.inputs):
+                raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(node.inputs)} "
+                                f"gradients (None where none), got {type(in_grads).__name__}")
+            if anomaly:
+                _anomaly_check(node, in_grads)
+            for x, gx in zip(node.inputs, in_grads):
+                if gx is None or not x.requires_grad:
+                    continue
+                gx = as_tensor(gx)
+                if gx.shape != x.shape:
+                    gx = sum_to(gx, x.shape, node.op)
+                if gx.dtype != x.dtype:
+                    gx = gx.astype(x.dtype)
+                key = id(x)
+                if x._node is None:  # a leaf
+                    if wanted is not None:
+                        if key in wanted:
+                            wanted[key] = gx if wanted[key] is None else wanted[key] + gx
+                    else:
+                        x.grad = gx if x.grad is None else x.grad + gx
+                else:
+                    grads[key] = grads[key] + gx if key in grads else gx
+            if not retain_graph:
+                node.inputs = node.attrs = None
+    for r, g in zip(roots, root_grads):  # a root that is itself a leaf
+        if r._node is None:
+            if wanted is None:
+                r.grad = g if r.grad is None else r.grad + g
+            elif id(r) in wanted:
+                wanted[id(r)] = g if wanted[id(r)] is None else wanted[id(r)] + g
+    return None if wanted is None else [wanted[id(s)] for s in sources]
+
+
+def _seed(t, grad):
+    if not isinstance(t, Tensor):
+        raise TypeError(f"backward needs a Tensor, got {type(t).__name__}")
+    if not t.requires_grad:
+        raise RuntimeError(f"backward on a tensor (shape {t.shape}) that does not require grad: no input "
+                           f"of its computation had requires_grad=True, or it was computed under no_grad")
+    if grad is None:
+        if t.data.size != 1:
+            raise RuntimeError(f"backward on a non-scalar tensor of shape {t.shape} needs `grad` (the "
+                               f"upstream gradient, same shape), or reduce it to a scalar first (.sum())")
+        return _wrap(np.ones_like(t.data))
+    grad = as_tensor(grad)
+    if grad.shape != t.shape:
+        raise ValueError(f"backward: grad of shape {grad.shape} does not match the tensor's shape {t.shape}")
+    return grad if grad.dtype == t.dtype else grad.astype(t.dtype)
+
+
+def backward(t, grad=None, retain_graph=False, create_graph=False):
+    run_backward([t], [_seed(t, grad)], retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+
+def gradients(target, sources, grad=None, retain_graph=False, create_graph=False):
+    """Gradients of `target` with respect to each of `sources`, without touching any `.grad`."""
+    for s in sources:
+        if not isinstance(s, Tensor):
+            raise TypeError(f"gradient sources must be Tensors, got {type(s).__name__}")
+    return run_backward([target], [_seed(target, grad)], sources=list(sources),
+                        retain_graph=retain_graph or create_graph, create_graph=create_graph)
+
+
+def grad(f, argnums=0):
+    """`mg.grad(f)(x)`: the gradient of scalar-valued `f` at `x`; nests for higher orders.
+
+    A Tensor argument that already requires grad is differentiated in place with the graph kept,
+    so an outer `mg.grad` can differentiate the result again.
+    """
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+
+    def grad_f(*args, **kwargs):
+        args = list(args)
+        # differentiate with the graph kept when an enclosing computation tracks an argument
+        higher = is_grad_enabled() and any(
+            isinstance(args[i], Tensor) and args[i].requires_grad for i in nums if i < len(args))
+        for i in nums:
+            if i >= len(args):
+                raise IndexError(f"argnums={argnums} but f was called with {len(args)} positional args")
+            a = args[i]
+            if not (isinstance(a, Tensor) and a.requires_grad):
+                data = a.data if isinstance(a, Tensor) else np.asarray(a, dtype=None)
+                if data.dtype.kind not in "fc":
+                    data = data.astype(np.float64)
+                args[i] = Tensor(data, requires_grad=True)
+        with _GradMode(True):
+            out = f(*args, **kwargs)
+        out = as_tensor(out)
+        if out.data.size != 1:
+            raise ValueError(f"mg.grad needs f to return a scalar, got shape {out.shape}")
+        srcs = [args[i] for i in nums]
+        if not out.requires_grad:
+            gs = [_wrap(np.zeros_like(s.data)) for s in srcs]
+        else:
+            gs = gradients(out, srcs, create_graph=higher)
+            gs = [g if g is not None else _wrap(np.zeros_like(s.data)) for g, s in zip(gs, srcs)]
+        return gs[0] if single else tuple(gs)
+
+    grad_f.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
+    return grad_f
+
+
+class Tape:
+    """TensorFlow-style explicit tape over the same recording machinery.
+
+        with mg.Tape() as tape:
+            tape.watch(x)          # x need not require grad
+            y = f(x)
+        dx, = tape.gradient(y, [x])
+
+    A non-persistent tape can answer one `gradient` call; a persistent one keeps its graph.
+    """
+
+    def __init__(self, persistent=False):
+        self.persistent = persistent
+        self._watched = []
+        self._used = False
+        self._mode = _GradMode(True)
+
+    def __enter__(self):
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._mode.__exit__(*exc)
+        return False
+
+    def watch(self, *tensors):
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"Tape.watch needs Tensors, got {type(t).__name__}")
+            if t.data.dtype.kind not in "fc":
+                raise TypeError(f"Tape.watch: only floating-point tensors can be differentiated, got {t.dtype}")
+            if not t.requires_grad:
+                t.requires_grad = True
+                self._watched.append(t)
+
+    def gradient(self, target, sources, output_gradients=None):
+        if self._used and not self.persistent:
+            raise RuntimeError("a non-persistent Tape can compute gradients only once; "
+                               "use mg.Tape(persistent=True) to call gradient() again")
+        self._used = True
+        single = isinstance(sources, Tensor)
+        srcs = [sources] if single else list(sources)
+        if not target.requires_grad:
+            gs = [None] * len(srcs)
+        else:
+            gs = gradients(target, srcs, grad=output_gradients, retain_graph=self.persistent)
+        if not self.persistent:
+            self.release()
+        return gs[0] if single else gs
+
+    def release(self):
+        """Stop treating the watched tensors as requiring grad."""
+        for t in self._watched:
+            t.requires_grad = False
+        self._watched.clear()

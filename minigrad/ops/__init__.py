@@ -1,0 +1,45 @@
+"""All built-in ops, and the Tensor methods and operators that call them."""
+import numpy as np
+
+from ..tensor import Tensor
+from .elementwise import (abs, add, astype, clip, cos, div, equal, exp, greater, greater_equal, less,
+                          less_equal, log, logical_and, logical_or, logical_xor, maximum, minimum, mul,
+                          neg, not_equal, power, relu, sigmoid, sign, sin, sqrt, sub, tanh, where)
+from .linalg import matmul
+from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
+from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
+                    swapaxes, transpose)
+
+__all__ = ["abs", "add", "astype", "broadcast_to", "clip", "concatenate", "cos", "div", "equal", "exp",
+           "expand_dims", "flatten", "getitem", "greater", "greater_equal", "less", "less_equal", "log",
+           "log_softmax", "logical_and", "logical_or", "logical_xor", "logsumexp", "matmul", "max", "maximum",
+           "mean", "min", "minimum", "mul", "neg", "not_equal", "pad", "power", "relu", "reshape", "scatter_add",
+           "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh",
+           "transpose", "where"]
+
+
+def _swap(fn):
+    return lambda a, b: fn(b, a)
+
+
+def _compare_bits(fn):
+    return lambda a, b: Tensor(fn(a.data, b.data if isinstance(b, Tensor) else b))
+
+
+_methods = dict(
+    __add__=add, __radd__=_swap(add), __sub__=sub, __rsub__=_swap(sub), __mul__=mul, __rmul__=_swap(mul),
+    __truediv__=div, __rtruediv__=_swap(div), __pow__=power, __rpow__=_swap(power),
+    __matmul__=matmul, __rmatmul__=_swap(matmul), __neg__=neg, __pos__=lambda x: x, __abs__=abs,
+    __gt__=greater, __ge__=greater_equal, __lt__=less, __le__=less_equal, __eq__=equal, __ne__=not_equal,
+    __and__=_compare_bits(np.bitwise_and), __or__=_compare_bits(np.bitwise_or),
+    __xor__=_compare_bits(np.bitwise_xor), __invert__=lambda x: Tensor(np.invert(x.data)),
+    __getitem__=getitem,
+    exp=exp, log=log, sqrt=sqrt, abs=abs, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu,
+    clip=clip, astype=astype, matmul=matmul, maximum=maximum, minimum=minimum,
+    sum=sum, mean=mean, max=max, min=min, logsumexp=logsumexp, softmax=softmax, log_softmax=log_softmax,
+    reshape=reshape, transpose=transpose, swapaxes=swapaxes, flatten=flatten, expand_dims=expand_dims,
+    squeeze=squeeze, broadcast_to=broadcast_to, pad=pad,
+    T=property(lambda x: transpose(x)), mT=property(lambda x: swapaxes(x, -1, -2)),
+)
+for _name, _fn in _methods.items():
+    setattr(Tensor, _name, _fn)

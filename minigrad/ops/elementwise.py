@@ -1,0 +1,265 @@
+"""Elementwise ops: each forward with its backward rule right below it.
+
+Rules never unbroadcast: the engine sums every gradient down to its input's shape. Rules that
+would waste a large computation on an input nobody differentiates check `requires_grad` first.
+
+Tie conventions (documented and tested): relu'(0) = 0, |x|'(0) = 0, clip passes the gradient at
+its bounds, maximum/minimum split the gradient equally between tied inputs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rules
+from ..tensor import Tensor, _wrap, as_tensor, record
+
+
+def _pair(a, b):
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, like=b)
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, like=a)
+    return a, b
+
+
+def _binary(op, fn, a, b):
+    a, b = _pair(a, b)
+    try:
+        data = fn(a.data, b.data)
+    except ValueError:
+        raise ValueError(f"{op}: operands of shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    return record(op, data, (a, b))
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+
+def add(a, b):
+    return _binary("add", np.add, a, b)
+
+
+@rules.register("add")
+def add_vjp(g, out, a, b):
+    return g, g
+
+
+def sub(a, b):
+    return _binary("sub", np.subtract, a, b)
+
+
+@rules.register("sub")
+def sub_vjp(g, out, a, b):
+    return g, (-g if b.requires_grad else None)
+
+
+def mul(a, b):
+    return _binary("mul", np.multiply, a, b)
+
+
+@rules.register("mul")
+def mul_vjp(g, out, a, b):
+    return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
+
+
+def div(a, b):
+    return _binary("div", np.true_divide, a, b)
+
+
+@rules.register("div")
+def div_vjp(g, out, a, b):
+    ga = g / b
+    return (ga if a.requires_grad else None), (-ga * out if b.requires_grad else None)
+
+
+def power(a, b):
+    return _binary("pow", np.power, a, b)
+
+
+@rules.register("pow")
+def pow_vjp(g, out, a, b):
+    ga = g * b * a ** (b - 1) if a.requires_grad else None
+    gb = g * out * log(a) if b.requires_grad else None
+    return ga, gb
+
+
+def neg(x):
+    return record("neg", np.negative(x.data), (x,))
+
+
+@rules.register("neg")
+def neg_vjp(g, out, x):
+    return (-g,)
+
+
+# -- unary math --------------------------------------------------------------------------------
+
+def exp(x):
+    return record("exp", np.exp(x.data), (x,))
+
+
+@rules.register("exp")
+def exp_vjp(g, out, x):
+    return (g * out,)
+
+
+def log(x):
+    return record("log", np.log(x.data), (x,))
+
+
+@rules.register("log")
+def log_vjp(g, out, x):
+    return (g / x,)
+
+
+def sqrt(x):
+    return record("sqrt", np.sqrt(x.data), (x,))
+
+
+@rules.register("sqrt")
+def sqrt_vjp(g, out, x):
+    return (g / (out * 2),)
+
+
+def abs(x):  # noqa: A001 - numpy's name
+    return record("abs", np.abs(x.data), (x,))
+
+
+@rules.register("abs")
+def abs_vjp(g, out, x):
+    return (g * _wrap(np.sign(x.data)),)  # sign(0) = 0: the subgradient 0 at the kink
+
+
+def sin(x):
+    return record("sin", np.sin(x.data), (x,))
+
+
+@rules.register("sin")
+def sin_vjp(g, out, x):
+    return (g * cos(x),)
+
+
+def cos(x):
+    return record("cos", np.cos(x.data), (x,))
+
+
+@rules.register("cos")
+def cos_vjp(g, out, x):
+    return (-g * sin(x),)
+
+
+def tanh(x):
+    return record("tanh", np.tanh(x.data), (x,))
+
+
+@rules.register("tanh")
+def tanh_vjp(g, out, x):
+    return (g * (1 - out * out),)
+
+
+def sigmoid(x):
+    # 0.5 * (1 + tanh(x / 2)) never overflows, unlike 1 / (1 + exp(-x)) for x << 0
+    return record("sigmoid", 0.5 * (1 + np.tanh(0.5 * x.data)), (x,))
+
+
+@rules.register("sigmoid")
+def sigmoid_vjp(g, out, x):
+    return (g * out * (1 - out),)
+
+
+def relu(x):
+    return record("relu", np.maximum(x.data, 0), (x,))
+
+
+@rules.register("relu")
+def relu_vjp(g, out, x):
+    return (g * (x > 0),)  # relu'(0) = 0
+
+
+# -- two-input selections ------------------------------------------------------------------------
+
+def maximum(a, b):
+    return _binary("maximum", np.maximum, a, b)
+
+
+@rules.register("maximum")
+def maximum_vjp(g, out, a, b):
+    wa = _wrap((a.data > b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+    return (g * wa if a.requires_grad else None), (g * (1 - wa) if b.requires_grad else None)
+
+
+def minimum(a, b):
+    return _binary("minimum", np.minimum, a, b)
+
+
+@rules.register("minimum")
+def minimum_vjp(g, out, a, b):
+    wa = _wrap((a.data < b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+    return (g * wa if a.requires_grad else None), (g * (1 - wa) if b.requires_grad else None)
+
+
+def clip(x, lo=None, hi=None):
+    if lo is None and hi is None:
+        raise ValueError("clip needs at least one of lo and hi")
+    return record("clip", np.clip(x.data, lo, hi), (x,), lo=lo, hi=hi)
+
+
+@rules.register("clip")
+def clip_vjp(g, out, x, lo, hi):
+    inside = np.ones(x.shape, dtype=bool)
+    if lo is not None:
+        inside &= x.data >= lo
+    if hi is not None:
+        inside &= x.data <= hi
+    return (g * _wrap(inside),)  # the bounds themselves pass the gradient
+
+
+def where(cond, a, b):
+    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        a, b = _pair(a, b)
+    else:
+        a, b = as_tensor(a), as_tensor(b)
+    try:
+        data = np.where(cond, a.data, b.data)
+    except ValueError:
+        raise ValueError(f"where: cond {cond.shape}, a {a.shape} and b {b.shape} cannot be broadcast together") from None
+    return record("where", data, (a, b), cond=cond)
+
+
+@rules.register("where")
+def where_vjp(g, out, a, b, cond):
+    zero = _wrap(np.zeros((), dtype=g.dtype))
+    return ((where(cond, g, zero) if a.requires_grad else None),
+            (where(cond, zero, g) if b.requires_grad else None))
+
+
+def astype(x, dtype):
+    dtype = np.dtype(dtype)
+    if dtype == x.dtype:
+        return x
+    if dtype.kind not in "fc":  # an integer or bool result has no gradient
+        return _wrap(x.data.astype(dtype))
+    return record("cast", x.data.astype(dtype), (x,))
+
+
+@rules.register("cast")
+def cast_vjp(g, out, x):
+    return (astype(g, x.dtype),)
+
+
+# -- comparisons and logic: not differentiable, never recorded -----------------------------------
+
+def _compare(fn):
+    def compare(a, b):
+        return _wrap(fn(a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b))
+    compare.__name__ = fn.__name__
+    return compare
+
+
+greater, greater_equal, less, less_equal, equal, not_equal = map(_compare, (
+    np.greater, np.greater_equal, np.less, np.less_equal, np.equal, np.not_equal))
+logical_and, logical_or, logical_xor = map(_compare, (np.logical_and, np.logical_or, np.logical_xor))
+
+
+def sign(x):
+    """Elementwise sign as a constant (its derivative is 0 almost everywhere)."""
+    return _wrap(np.sign(x.data))

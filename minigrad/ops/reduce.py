@@ -1,0 +1,135 @@
+"""Reductions and the normalisations built on them (softmax, log_softmax, logsumexp).
+
+`axis` is an int, a tuple of ints or None (all axes), negative counting from the end; `keepdims`
+as in numpy. Ties in max/min share the gradient equally among all maximal elements.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rules
+from ..tensor import _wrap, record
+from .elementwise import exp
+
+
+def _axes(axis, ndim, op):
+    """Normalise `axis` to a sorted tuple of non-negative ints, or raise naming the bad axis."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{op}: axis {a} is out of range for a tensor with {ndim} dimension(s)")
+        out.append(int(a) % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _expand(g, shape, axes, keepdims):
+    """Bring a reduced gradient back to the input's shape (a broadcast view, no copy)."""
+    if not keepdims:
+        g = g.reshape(_kept_shape(shape, axes))
+    return broadcast_to(g, shape)
+
+
+def broadcast_to(x, shape):
+    shape = tuple(shape)
+    if x.shape == shape:
+        return x
+    try:
+        data = np.broadcast_to(x.data, shape)
+    except ValueError:
+        raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
+    return record("broadcast_to", data, (x,))
+
+
+@rules.register("broadcast_to")
+def broadcast_to_vjp(g, out, x):
+    return (g,)  # the engine sums g back down to x's shape
+
+
+def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
+    axes = _axes(axis, x.ndim, "sum")
+    return record("sum", x.data.sum(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
+
+
+@rules.register("sum")
+def sum_vjp(g, out, x, axes, keepdims):
+    return (_expand(g, x.shape, axes, keepdims),)
+
+
+def mean(x, axis=None, keepdims=False):
+    axes = _axes(axis, x.ndim, "mean")
+    return record("mean", x.data.mean(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
+
+
+@rules.register("mean")
+def mean_vjp(g, out, x, axes, keepdims):
+    n = int(np.prod([x.shape[a] for a in axes]))
+    return (_expand(g * (1.0 / n if n else 0.0), x.shape, axes, keepdims),)
+
+
+def _extremum(op, fn):
+    def reduce(x, axis=None, keepdims=False):
+        if x.size == 0:
+            raise ValueError(f"{op} of an empty tensor (shape {x.shape})")
+        axes = _axes(axis, x.ndim, op)
+        return record(op, fn(x.data, axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
+
+    def vjp(g, out, x, axes, keepdims):
+        kept = _kept_shape(x.shape, axes)
+        hit = x.data == out.data.reshape(kept)
+        share = _wrap((hit / hit.sum(axis=axes, keepdims=True)).astype(g.dtype, copy=False))
+        return (_expand(g, x.shape, axes, keepdims) * share,)
+
+    reduce.__name__ = op
+    rules.register(op, vjp)
+    return reduce
+
+
+max = _extremum("max", np.max)  # noqa: A001
+min = _extremum("min", np.min)  # noqa: A001
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    axes = _axes(axis, x.ndim, "logsumexp")
+    m = x.data.max(axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)  # all -inf stays -inf instead of becoming nan
+    out = np.log(np.exp(x.data - m).sum(axis=axes, keepdims=True)) + m
+    if not keepdims:
+        out = out.reshape([s for i, s in enumerate(out.shape) if i not in axes])
+    return record("logsumexp", out, (x,), axes=axes, keepdims=keepdims)
+
+
+@rules.register("logsumexp")
+def logsumexp_vjp(g, out, x, axes, keepdims):
+    kept = _kept_shape(x.shape, axes)
+    return (_expand(g, x.shape, axes, keepdims) * exp(x - out.reshape(kept)),)
+
+
+def softmax(x, axis=-1):
+    axes = _axes(axis, x.ndim, "softmax")
+    e = np.exp(x.data - x.data.max(axis=axes, keepdims=True))
+    return record("softmax", e / e.sum(axis=axes, keepdims=True), (x,), axes=axes)
+
+
+@rules.register("softmax")
+def softmax_vjp(g, out, x, axes):
+    return (out * (g - (g * out).sum(axis=axes, keepdims=True)),)
+
+
+def log_softmax(x, axis=-1):
+    axes = _axes(axis, x.ndim, "log_softmax")
+    z = x.data - x.data.max(axis=axes, keepdims=True)
+    return record("log_softmax", z - np.log(np.exp(z).sum(axis=axes, keepdims=True)), (x,), axes=axes)
+
+
+@rules.register("log_softmax")
+def log_softmax_vjp(g, out, x, axes):
+    return (g - exp(out) * g.sum(axis=axes, keepdims=True),)

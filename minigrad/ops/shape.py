@@ -1,0 +1,153 @@
+"""Ops that move values around without changing them: reshape, transpose, indexing, joining, padding."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import rules
+from ..tensor import Tensor, as_tensor, record
+
+
+def reshape(x, *shape):
+    shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+    try:
+        data = x.data.reshape(shape)
+    except ValueError:
+        raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
+                         f"into shape {shape}") from None
+    return record("reshape", data, (x,))
+
+
+@rules.register("reshape")
+def reshape_vjp(g, out, x):
+    return (g.reshape(x.shape),)
+
+
+def transpose(x, axes=None):
+    axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(int(a) % max(x.ndim, 1) for a in axes)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    return record("transpose", x.data.transpose(axes), (x,), axes=axes)
+
+
+@rules.register("transpose")
+def transpose_vjp(g, out, x, axes):
+    return (g.transpose(tuple(np.argsort(axes))),)
+
+
+def swapaxes(x, a, b):
+    axes = list(range(x.ndim))
+    axes[a], axes[b] = axes[b], axes[a]
+    return transpose(x, axes)
+
+
+# -- indexing: getitem and its adjoint, a scatter-add -------------------------------------------
+
+def _key(key):
+    """Turn tensors inside an index into arrays (indices are constants, never differentiated)."""
+    if isinstance(key, tuple):
+        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
+    return key.data if isinstance(key, Tensor) else key
+
+
+def _is_basic(key):
+    """Basic indexing (ints, slices, None, ...) selects each element at most once."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return all(k is None or k is Ellipsis or isinstance(k, (int, np.integer, slice)) for k in parts)
+
+
+def getitem(x, key):
+    key = _key(key)
+    try:
+        data = x.data[key]
+    except IndexError as e:
+        raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {e}") from None
+    return record("getitem", data, (x,), key=key)
+
+
+@rules.register("getitem")
+def getitem_vjp(g, out, x, key):
+    return (scatter_add(g, key, x.shape),)
+
+
+def scatter_add(g, key, shape):
+    """Zeros of `shape` with `g` added at `x[key]`; repeated integer indices accumulate."""
+    data = np.zeros(shape, dtype=g.dtype)
+    if _is_basic(key) or (isinstance(key, np.ndarray) and key.dtype == bool):
+        data[key] = g.data
+    else:
+        np.add.at(data, key, g.data)
+    return record("scatter_add", data, (g,), key=key)
+
+
+@rules.register("scatter_add")
+def scatter_add_vjp(g, out, src, key):
+    return (g[key],)
+
+
+# -- joining and padding -------------------------------------------------------------------------
+
+def _tensors(xs, op):
+    xs = list(xs)
+    if not xs:
+        raise ValueError(f"{op} needs at least one tensor")
+    like = next((x for x in xs if isinstance(x, Tensor)), None)
+    return tuple(as_tensor(x, like=like) for x in xs)
+
+
+def concatenate(xs, axis=0):
+    xs = _tensors(xs, "concatenate")
+    try:
+        data = np.concatenate([x.data for x in xs], axis=axis)
+    except (ValueError, np.exceptions.AxisError) as e:
+        raise ValueError(f"concatenate along axis {axis}: shapes {[x.shape for x in xs]}: {e}") from None
+    return record("concatenate", data, xs, axis=axis % data.ndim)
+
+
+@rules.register("concatenate")
+def concatenate_vjp(g, out, *xs, axis):
+    ends = np.cumsum([x.shape[axis] for x in xs])
+    lead = (slice(None),) * axis
+    return tuple(g[lead + (slice(e - x.shape[axis], e),)] for x, e in zip(xs, ends))
+
+
+def stack(xs, axis=0):
+    xs = _tensors(xs, "stack")
+    try:
+        data = np.stack([x.data for x in xs], axis=axis)
+    except (ValueError, np.exceptions.AxisError) as e:
+        raise ValueError(f"stack along axis {axis}: shapes {[x.shape for x in xs]}: {e}") from None
+    return record("stack", data, xs, axis=axis % data.ndim)
+
+
+@rules.register("stack")
+def stack_vjp(g, out, *xs, axis):
+    lead = (slice(None),) * axis
+    return tuple(g[lead + (i,)] for i in range(len(xs)))
+
+
+def pad(x, pad_width, value=0):
+    """Constant padding; `pad_width` as numpy: int, (before, after), or one pair per axis."""
+    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    if (widths < 0).any():
+        raise ValueError(f"pad: negative pad width {pad_width}")
+    widths = tuple(map(tuple, widths.tolist()))
+    return record("pad", np.pad(x.data, widths, constant_values=value), (x,), widths=widths)
+
+
+@rules.register("pad")
+def pad_vjp(g, out, x, widths):
+    return (g[tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))],)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    end = end_dim % x.ndim if x.ndim else 0
+    shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1:]
+    return reshape(x, shape)
+
+
+def expand_dims(x, axis):
+    return reshape(x, np.expand_dims(x.data, axis).shape)
+
+
+def squeeze(x, axis=None):
+    return reshape(x, np.squeeze(x.data, axis).shape)

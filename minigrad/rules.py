@@ -1,0 +1,108 @@
+"""The rule registry: op name -> vector-Jacobian product, swappable inside a scope.
+
+A rule is `rule(g, out, *inputs, **attrs)` and returns one gradient per input (None where there is
+none). Rules are written with minigrad ops, so a rule's own computation can be differentiated again.
+Rules are looked up when backward runs, not when the op is recorded, so
+`with mg.rules.override(relu=mg.rules.guided_relu):` reaches every relu backpropagated in the scope,
+whether it came from `mg.relu`, `x.relu()` or `nn.ReLU`. Overrides live in a ContextVar: another
+thread, or code after the scope (even one left by an exception), sees the built-in rules.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+
+_registry: dict = {}
+_overrides = contextvars.ContextVar("minigrad_rule_overrides", default=None)
+presets: dict = {}
+
+
+def register(op, rule=None):
+    """Register `rule` as the VJP of `op` (usable as a decorator: `@rules.register("relu")`)."""
+    if rule is None:
+        return lambda fn: register(op, fn)
+    if not callable(rule):
+        raise TypeError(f"the rule for {op!r} must be callable, got {type(rule).__name__}")
+    _registry[op] = rule
+    return rule
+
+
+def get(op):
+    """The rule in force for `op` right now (an override in scope wins over the built-in)."""
+    ov = _overrides.get()
+    if ov is not None and op in ov:
+        return ov[op]
+    try:
+        return _registry[op]
+    except KeyError:
+        raise KeyError(f"no backward rule registered for op {op!r}; register one with "
+                       f"mg.rules.register({op!r}, rule) or @f.defvjp") from None
+
+
+def builtin(op):
+    """The registered rule, ignoring any override (for overrides that wrap the original)."""
+    return _registry[op]
+
+
+def names():
+    return sorted(_registry)
+
+
+def overridden():
+    """{op: rule} of the overrides in force in this context."""
+    return dict(_overrides.get() or {})
+
+
+def _unknown(names_):
+    unknown = sorted(set(names_) - set(_registry))
+    if unknown:
+        raise KeyError(f"cannot override unknown op(s) {', '.join(map(repr, unknown))}; "
+                       f"known ops: {', '.join(names())}")
+
+
+@contextlib.contextmanager
+def override(preset=None, /, **rules):
+    """Swap backward rules inside a `with` block: `override(relu=guided_relu)` or `override("guided")`.
+
+    A preset name (see `presets`) or mapping gives several rules at once; keywords add to it.
+    """
+    mapping = {}
+    if preset is not None:
+        if isinstance(preset, str):
+            if preset not in presets:
+                raise KeyError(f"unknown rule preset {preset!r}; known presets: {', '.join(sorted(presets))}")
+            preset = presets[preset]
+        mapping.update(preset)
+    mapping.update(rules)
+    _unknown(mapping)
+    for op, rule in mapping.items():
+        if not callable(rule):
+            raise TypeError(f"override for {op!r} must be callable, got {type(rule).__name__}")
+    merged = dict(_overrides.get() or {})
+    merged.update(mapping)
+    token = _overrides.set(merged)
+    try:
+        yield
+    finally:
+        _overrides.reset(token)
+
+
+def add_preset(name, mapping):
+    """Name a set of overrides so that `override(name)` applies them together."""
+    presets[name] = dict(mapping)
+
+
+# -- alternative relu rules (the positive-evidence explanations of a classifier) ------------------
+
+def guided_relu(g, out, x):
+    """Guided backpropagation (Springenberg et al. 2014): pass g only where x > 0 and g > 0."""
+    return (g * ((x > 0) & (g > 0)),)
+
+
+def deconv_relu(g, out, x):
+    """The deconvnet rule (Zeiler & Fergus 2014): pass g where g > 0, whatever the forward input."""
+    return (g * (g > 0),)
+
+
+add_preset("guided", {"relu": guided_relu})
+add_preset("deconvnet", {"relu": deconv_relu})

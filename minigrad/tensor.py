@@ -1,0 +1,240 @@
+"""Tensor, the tape node and grad mode: the core everything else stands on.
+
+The tape is implicit: every recorded op gets a `Node` stamped with a global sequence number, so the
+nodes reachable from an output, sorted by that number, are exactly the tape in execution order.
+Nothing keeps a global list of nodes: a graph lives as long as the tensors that reach it, and
+reference counting frees it (no cycles: output -> node -> inputs, never back).
+"""
+from __future__ import annotations
+
+import contextvars
+import itertools
+import os
+import sys
+
+import numpy as np
+
+_grad_enabled = contextvars.ContextVar("minigrad_grad_enabled", default=True)
+_anomaly = contextvars.ContextVar("minigrad_anomaly", default=False)
+# dotted path of the module call in progress ("MLP.fc1"); nn.Module sets it, drawings cluster by it
+_scope = contextvars.ContextVar("minigrad_scope", default=None)
+_seq = itertools.count()  # next() is atomic under the GIL, so threads never share a number
+
+
+class Node:
+    """One tape entry: which op made a tensor, from what, and what its rule needs."""
+
+    __slots__ = ("op", "inputs", "attrs", "seq", "versions", "scope", "where", "__weakref__")
+
+    def __init__(self, op, inputs, attrs):
+        self.op = op
+        self.inputs = inputs      # tuple of Tensors; None once freed after backward
+        self.attrs = attrs        # keyword arguments of the rule (axes, saved arrays, ...)
+        self.seq = next(_seq)
+        self.versions = tuple([t._version for t in inputs])
+        self.scope = _scope.get()
+        self.where = _creation_site() if _anomaly.get() else None
+
+    def __repr__(self):
+        return f"<Node {self.op} #{self.seq}>"
+
+
+def _creation_site():
+    """file:line of the first frame outside minigrad's own ops and engine, for error messages."""
+    f = sys._getframe(2)
+    while f is not None and _is_internal(f.f_code.co_filename):
+        f = f.f_back
+    return f"{f.f_code.co_filename}:{f.f_lineno}" if f is not None else "<unknown>"
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _is_internal(filename):
+    return filename.startswith(_HERE)
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed (when it requires grad)."""
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_retain", "name", "__weakref__")
+    __array_priority__ = 100  # so ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data, requires_grad=False, dtype=None, name=None):
+        data = np.asarray(data, dtype=dtype)
+        if requires_grad and data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require grad; got dtype {data.dtype} "
+                            f"(pass dtype=np.float32 or np.float64)")
+        self.data = data
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self._node = None
+        self._version = 0
+        self._retain = False
+        self.name = name
+
+    # -- array protocol and conveniences -------------------------------------------------------
+    shape = property(lambda self: self.data.shape)
+    ndim = property(lambda self: self.data.ndim)
+    dtype = property(lambda self: self.data.dtype)
+    size = property(lambda self: self.data.size)
+    is_leaf = property(lambda self: self._node is None)
+
+    def __array__(self, dtype=None, copy=None):
+        if copy:
+            return np.array(self.data, dtype=dtype)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def numpy(self):
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with exactly one element, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __bool__(self):
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    __hash__ = object.__hash__  # comparisons are elementwise, but tensors still key dicts by identity
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=60)
+        extra = ""
+        if self.data.dtype not in (np.float64, np.int64, np.bool_):
+            extra += f", dtype={self.data.dtype}"
+        if self._node is not None:
+            extra += f", op={self._node.op}"
+        elif self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"tensor({body}{extra})"
+
+    def detach(self):
+        """The same values, cut off from the tape (shares memory, like torch.Tensor.detach)."""
+        return _wrap(self.data)
+
+    def requires_grad_(self, flag=True):
+        if flag and self.data.dtype.kind not in "fc":
+            raise TypeError(f"only floating-point tensors can require grad; got dtype {self.dtype}")
+        if not flag and self._node is not None:
+            raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use .detach() instead")
+        self.requires_grad = bool(flag)
+        return self
+
+    def retain_grad(self):
+        """Keep .grad on this non-leaf tensor after backward (leaves always keep theirs)."""
+        self._retain = True
+        return self
+
+    def zero_grad(self):
+        self.grad = None
+
+    def backward(self, grad=None, retain_graph=False, create_graph=False):
+        from .engine import backward
+        backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _wrap(data):
+    """A constant tensor around an existing array, with no checks (the hot path)."""
+    t = Tensor.__new__(Tensor)
+    t.data = data
+    t.grad = None
+    t.requires_grad = False
+    t._node = None
+    t._version = 0
+    t._retain = False
+    t.name = None
+    return t
+
+
+def record(op, data, inputs, **attrs):
+    """Wrap an op's forward result; put it on the tape when some input requires grad.
+
+    Every op funnels through here, so this is where the per-op cost lives: keep it lean.
+    """
+    out = _wrap(data if type(data) is np.ndarray else np.asarray(data))
+    if _grad_enabled.get():
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad = True
+                out._node = Node(op, inputs, attrs)
+                break
+    return out
+
+
+def as_tensor(x, like=None):
+    """Lift a Python number or array to a constant tensor.
+
+    A Python scalar takes the dtype numpy would give `like <op> x`, so float32 stays float32
+    (numpy's weak scalars): a float64 0-d constant would silently double every cost downstream.
+    """
+    if isinstance(x, Tensor):
+        return x
+    if like is not None and isinstance(x, (int, float, bool)) and not isinstance(x, np.generic):
+        return _wrap(np.asarray(x, dtype=np.result_type(like.data, x)))
+    return _wrap(np.asarray(x))
+
+
+def is_grad_enabled():
+    return _grad_enabled.get()
+
+
+class _GradMode:
+    """Context manager and decorator that sets whether ops are recorded."""
+
+    def __init__(self, enabled):
+        self.enabled = enabled
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(_grad_enabled.set(self.enabled))
+        return self
+
+    def __exit__(self, *exc):
+        _grad_enabled.reset(self._tokens.pop())
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with _GradMode(self.enabled):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def no_grad(fn=None):
+    """`with mg.no_grad():` or `@mg.no_grad` (also `@mg.no_grad()`): record nothing."""
+    mode = _GradMode(False)
+    return mode(fn) if callable(fn) else mode
+
+
+def enable_grad(fn=None):
+    """Turn recording back on inside a `no_grad` region."""
+    mode = _GradMode(True)
+    return mode(fn) if callable(fn) else mode
+
+
+def tensor(data, requires_grad=False, dtype=None):
+    """Make a tensor that owns a copy of `data` (numpy dtype rules: Python floats -> float64)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)

@@ -1,0 +1,72 @@
+"""Tools for testing backward rules, yours included.
+
+    from hypothesis import given, strategies as st
+    from minigrad.testing import check_rule
+
+    @given(st.data())
+    def test_my_op(data):
+        check_rule("my_op", data)          # uses the spec registered with @spec("my_op")
+
+`spec` registers how to draw inputs for an op; `arrays` and `broadcastable_shapes` are plain
+hypothesis strategies (float64, values kept off kinks) for writing your own properties.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import _tape
+from ..gradcheck import compare, second_order
+from ..tensor import Tensor
+from .draw import MARGIN, Draw, HypothesisDraw, NumpyDraw, push_away
+from .specs import SPECS, spec
+
+__all__ = ["Draw", "HypothesisDraw", "NumpyDraw", "SPECS", "spec", "check_rule", "measure_rule",
+           "arrays", "broadcastable_shapes", "push_away", "MARGIN"]
+
+
+def arrays(shape=None, lo=-3.0, hi=3.0, away=(), max_dims=4, max_side=3):
+    """float64 arrays (random shape unless given), values in [lo, hi], kept MARGIN off `away`."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+    shapes = st.just(shape) if shape is not None else hnp.array_shapes(min_dims=0, max_dims=max_dims, max_side=max_side)
+    elems = st.floats(lo, hi, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+    return hnp.arrays(np.float64, shapes, elements=elems).map(lambda x: push_away(x, away))
+
+
+def broadcastable_shapes(n, max_dims=4, max_side=3):
+    """n shapes that broadcast together (numpy rules, size-1 dims included)."""
+    from hypothesis.extra import numpy as hnp
+    return hnp.mutually_broadcastable_shapes(num_shapes=n, min_dims=0, max_dims=max_dims,
+                                             max_side=max_side).map(lambda s: s.input_shapes)
+
+
+def _records(op, f, arrays_):
+    out = f(*[Tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays_])
+    ops = {node.op for _, node, _ in _tape([out])} if isinstance(out, Tensor) else set()
+    if op not in ops:
+        raise AssertionError(f"the test data for {op!r} does not record {op!r} (recorded: {sorted(ops)})")
+
+
+def measure_rule(op, draw, order=1, seed=0):
+    """(max abs error, max rel error, worst case) of the rule of `op` on one draw of its spec."""
+    if op not in SPECS:
+        raise LookupError(f"no test data for op {op!r}: register a spec with @minigrad.testing.spec({op!r})")
+    if not isinstance(draw, Draw):
+        draw = HypothesisDraw(draw)
+    f, xs = SPECS[op](draw)
+    xs = [np.asarray(x) for x in xs]
+    _records(op, f, xs)
+    if order == 2:
+        f, ts = second_order(f, xs, seed)
+        xs = [t for t in ts]
+    results = compare(f, *xs, seed=seed)
+    abs_err = max((float(np.max(np.abs(a - n), initial=0)) for _, a, n in results), default=0.0)
+    rel_err = max((float(np.max(np.abs(a - n) / (np.abs(n) + 1e-8), initial=0)) for _, a, n in results), default=0.0)
+    return abs_err, rel_err, results
+
+
+def check_rule(op, draw, order=1, atol=1e-5, rtol=1e-3, seed=0):
+    """Assert that the rule of `op` matches central differences on one draw of its spec."""
+    from ..gradcheck import _verdict
+    *_, results = measure_rule(op, draw, order, seed)
+    return _verdict(results, atol, rtol, f"{op!r} {'second-order ' if order == 2 else ''}gradient")

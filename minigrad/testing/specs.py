@@ -1,0 +1,180 @@
+"""Test data for every registered rule: op name -> spec(draw) -> (f, [input arrays]).
+
+`f` takes tensors and must record the named op (the checker verifies it on the tape). Values are
+kept a margin away from kinks and poles, where finite differences disagree with any subgradient.
+Ops added elsewhere (nn's conv2d, pools, ...) add their own specs with `@spec("name")`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+
+SPECS: dict = {}
+
+
+def spec(op):
+    def register(fn):
+        SPECS[op] = fn
+        return fn
+    return register
+
+
+def _binary(op, fn, lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_away=()):
+    @spec(op)
+    def make(d):
+        sa, sb = d.broadcastable(2)
+        return fn, [d.array(sa, lo, hi), d.array(sb, lo if b_lo is None else b_lo, hi if b_hi is None else b_hi, b_away)]
+
+
+_binary("add", lambda a, b: a + b)
+_binary("sub", lambda a, b: a - b)
+_binary("mul", lambda a, b: a * b)
+_binary("div", lambda a, b: a / b, b_lo=0.5, b_hi=3.0)
+_binary("pow", lambda a, b: a ** b, lo=0.5, hi=2.5, b_lo=-2.0, b_hi=2.0)
+
+
+def _unary(op, fn, lo=-3.0, hi=3.0, away=()):
+    @spec(op)
+    def make(d):
+        return fn, [d.array(d.shape(), lo, hi, away)]
+
+
+_unary("neg", lambda x: -x)
+_unary("exp", mg.exp)
+_unary("log", mg.log, 0.2, 5.0)
+_unary("sqrt", mg.sqrt, 0.2, 5.0)
+_unary("abs", mg.abs, away=(0.0,))
+_unary("sin", mg.sin)
+_unary("cos", mg.cos)
+_unary("tanh", mg.tanh)
+_unary("sigmoid", mg.sigmoid)
+_unary("relu", mg.relu, away=(0.0,))
+_unary("clip", lambda x: mg.clip(x, -1.0, 1.5), away=(-1.0, 1.5))
+_unary("cast", lambda x: x.astype(np.longdouble) * 2)
+
+
+@spec("maximum")
+def _maximum(d):
+    # values of a and b on disjoint lattices, so no pair is within the margin of a tie
+    sa, sb = d.broadcastable(2)
+    a = np.round(d.array(sa, -3, 3)) + 0.25
+    b = np.round(d.array(sb, -3, 3)) - 0.25
+    return mg.maximum, [a, b]
+
+
+@spec("minimum")
+def _minimum(d):
+    sa, sb = d.broadcastable(2)
+    a = np.round(d.array(sa, -3, 3)) + 0.25
+    b = np.round(d.array(sb, -3, 3)) - 0.25
+    return mg.minimum, [a, b]
+
+
+@spec("where")
+def _where(d):
+    sc, sa, sb = d.broadcastable(3)
+    cond = d.array(sc) > 0
+    return (lambda a, b: mg.where(cond, a, b)), [d.array(sa), d.array(sb)]
+
+
+def _reduction(op, fn, distinct=False):
+    @spec(op)
+    def make(d):
+        shape = d.shape(min_dims=1)
+        axis = d.choice([None, -1, 0, tuple(range(len(shape)))[::2] or None])
+        keepdims = bool(d.integers(0, 1))
+        x = d.distinct(shape) if distinct else d.array(shape)
+        return (lambda t: fn(t, axis=axis, keepdims=keepdims)), [x]
+
+
+_reduction("sum", mg.sum)
+_reduction("mean", mg.mean)
+_reduction("max", mg.max, distinct=True)
+_reduction("min", mg.min, distinct=True)
+_reduction("logsumexp", mg.logsumexp)
+
+
+def _normalisation(op, fn):
+    @spec(op)
+    def make(d):
+        shape = d.shape(min_dims=1)
+        axis = d.integers(-len(shape), len(shape) - 1)
+        return (lambda t: fn(t, axis=axis)), [d.array(shape)]
+
+
+_normalisation("softmax", mg.softmax)
+_normalisation("log_softmax", mg.log_softmax)
+
+
+@spec("broadcast_to")
+def _broadcast_to(d):
+    small, big = d.broadcastable(2)
+    target = (2,) + np.broadcast_shapes(small, big)
+    return (lambda x: mg.broadcast_to(x, target)), [d.array(small)]
+
+
+@spec("reshape")
+def _reshape(d):
+    shape = d.shape()
+    target = d.choice([(-1,), tuple(reversed(shape)), (1,) + shape])
+    return (lambda x: x.reshape(target)), [d.array(shape)]
+
+
+@spec("transpose")
+def _transpose(d):
+    shape = d.shape(min_dims=1)
+    axes = tuple(int(a) for a in d.permutation(len(shape)))
+    return (lambda x: x.transpose(axes)), [d.array(shape)]
+
+
+@spec("getitem")
+def _getitem(d):
+    shape = d.shape(min_dims=1)
+    n = shape[0]
+    key = d.choice([
+        0, -1, slice(None, None, 2), (Ellipsis, 0), (None, slice(1, None)),
+        np.array([d.integers(0, n - 1) for _ in range(4)]),          # repeats accumulate
+        d.array(shape) > 0,                                             # boolean mask
+    ])
+    return (lambda x: x[key]), [d.array(shape)]
+
+
+@spec("scatter_add")
+def _scatter_add(d):
+    shape = d.shape(min_dims=1)
+    idx = np.array([d.integers(0, shape[0] - 1) for _ in range(3)])
+    return (lambda g: mg.scatter_add(g, idx, shape)), [d.array((3,) + shape[1:])]
+
+
+@spec("concatenate")
+def _concatenate(d):
+    shape = d.shape(min_dims=1)
+    axis = d.integers(0, len(shape) - 1)
+    other = shape[:axis] + (d.integers(1, 3),) + shape[axis + 1:]
+    return (lambda a, b: mg.concatenate([a, b], axis=axis)), [d.array(shape), d.array(other)]
+
+
+@spec("stack")
+def _stack(d):
+    shape = d.shape()
+    axis = d.integers(0, len(shape))
+    return (lambda a, b, c: mg.stack([a, b, c], axis=axis)), [d.array(shape) for _ in range(3)]
+
+
+@spec("pad")
+def _pad(d):
+    shape = d.shape(min_dims=1)
+    widths = [(d.integers(0, 2), d.integers(0, 2)) for _ in shape]
+    return (lambda x: mg.pad(x, widths, value=0.5)), [d.array(shape)]
+
+
+@spec("matmul")
+def _matmul(d):
+    n, k, m = d.integers(1, 3), d.integers(1, 3), d.integers(1, 3)
+    batch_a, batch_b = d.broadcastable(2, max_dims=2)
+    sa, sb = d.choice([
+        ((k,), (k,)), ((k,), (k, m)), ((n, k), (k,)), ((n, k), (k, m)),
+        (batch_a + (n, k), batch_b + (k, m)), (batch_a + (n, k), (k,)), ((k,), batch_b + (k, m)),
+    ])
+    return mg.matmul, [d.array(sa), d.array(sb)]
