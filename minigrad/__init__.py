@@ -6,11 +6,15 @@
     x.grad  # tensor([2., 4.])
 """
 from . import rules
-from .engine import Tape, grad, gradients
+from .draw import draw
+from .engine import Tape, detect_anomaly, grad, gradients
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403 - the op functions are the public API (mg.exp, mg.matmul, ...)
 from .ops import abs, max, min, sum  # noqa: A004 - numpy's names, shadowing builtins on purpose
 from .primitive import primitive
 from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor
+from . import nn, optim  # noqa: E402 - layers build on everything above
+from .nn.init import manual_seed
+from .serialization import load, save
 
 __version__ = "0.1.0"

@@ -9,11 +9,19 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .tensor import Tensor, _anomaly, _GradMode, _wrap, as_tensor, is_grad_enabled
+from .tensor import Tensor, _anomaly, _GradMode, _owner, _wrap, as_tensor, is_grad_enabled
 
 _FREED = ("Trying to backward through the graph a second time: its saved values were freed by the "
           "first backward. Pass retain_graph=True to the first .backward() (or use a persistent "
           "mg.Tape) if you need to backward through it again.")
+
+
+def _as_of(x, seq):
+    """`x` as it was when the op numbered `seq` ran: an in-place change since then gave x a newer
+    node, and the value that op consumed lives on in that node's `prev`."""
+    while x._node is not None and x._node.seq > seq:
+        x = x._node.prev
+    return x
 
 
 def _tape(roots):
@@ -29,6 +37,8 @@ def _tape(roots):
             raise RuntimeError(_FREED)
         entries.append((node.seq, node, t))
         for x in node.inputs:
+            if x._node is not None and x._node.seq > node.seq:
+                x = _as_of(x, node.seq)
             if x._node is not None and id(x._node) not in seen:
                 stack.append(x)
     entries.sort(key=lambda e: e[0], reverse=True)
@@ -50,12 +60,14 @@ def sum_to(g, shape, op="?"):
 
 
 def _check_versions(node):
-    for t, v in zip(node.inputs, node.versions):
-        if t._version != v:
+    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
+        now = _owner(t)._version
+        if now != v:
+            where = f" (created at {node.where})" if node.where else ""
             raise RuntimeError(
-                f"a value saved by {node.op!r} (shape {t.shape}) was modified in place after it was "
-                f"used (version {t._version}, expected {v}); its gradient would be wrong. Use an "
-                f"out-of-place op (x = x + 1 instead of x += 1) or clone the value first.")
+                f"input {i} (shape {t.shape}) of {node.op!r}{where} was modified in place after the op "
+                f"used it (version {now}, expected {v}): its gradient would be wrong. Use an "
+                f"out-of-place op (x = x + 1 instead of x += 1) or copy the value before changing it.")
 
 
 def _anomaly_check(node, grads):
@@ -89,8 +101,10 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
                 if not retain_graph:
                     node.inputs = node.attrs = None
                 continue
-            _check_versions(node)
-            in_grads = rules.get(node.op)(g, out, *node.inputs, **node.attrs)
+            rule = rules.get(node.op)
+            if rules.reads_values(node.op, rule):
+                _check_versions(node)
+            in_grads = rule(g, out, *node.inputs, **node.attrs)
             if not isinstance(in_grads, (tuple, list)) or len(in_grads) != len(node.inputs):
                 raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(node.inputs)} "
                                 f"gradients (None where none), got {type(in_grads).__name__}")
@@ -99,6 +113,10 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
             for x, gx in zip(node.inputs, in_grads):
                 if gx is None or not x.requires_grad:
                     continue
+                if x._node is not None and x._node.seq > node.seq:
+                    x = _as_of(x, node.seq)
+                    if not x.requires_grad:
+                        continue
                 gx = as_tensor(gx)
                 if gx.shape != x.shape:
                     gx = sum_to(gx, x.shape, node.op)
@@ -249,3 +267,24 @@ class Tape:
         for t in self._watched:
             t.requires_grad = False
         self._watched.clear()
+
+
+class detect_anomaly:
+    """`with mg.detect_anomaly():` check every rule's output for nan/inf during backward.
+
+    The first bad gradient raises FloatingPointError naming the op and the file:line of the
+    forward call that recorded it. Off by default: recording where each op was made costs a
+    stack walk per op.
+    """
+
+    def __init__(self, enabled=True):
+        self.enabled = enabled
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(_anomaly.set(self.enabled))
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly.reset(self._tokens.pop())
+        return False

@@ -13,18 +13,30 @@ import contextlib
 import contextvars
 
 _registry: dict = {}
+_shape_only: set = set()  # ops whose built-in rule reads only the shapes of its inputs, not values
 _overrides = contextvars.ContextVar("minigrad_rule_overrides", default=None)
 presets: dict = {}
 
 
-def register(op, rule=None):
-    """Register `rule` as the VJP of `op` (usable as a decorator: `@rules.register("relu")`)."""
+def register(op, rule=None, *, shape_only=False):
+    """Register `rule` as the VJP of `op` (usable as a decorator: `@rules.register("relu")`).
+
+    `shape_only=True` says the rule never reads its inputs' values (add, reshape, indexing...):
+    changing such an input in place after the op ran cannot corrupt the gradient, so backward
+    does not refuse it.
+    """
     if rule is None:
-        return lambda fn: register(op, fn)
+        return lambda fn: register(op, fn, shape_only=shape_only)
     if not callable(rule):
         raise TypeError(f"the rule for {op!r} must be callable, got {type(rule).__name__}")
     _registry[op] = rule
+    (_shape_only.add if shape_only else _shape_only.discard)(op)
     return rule
+
+
+def reads_values(op, rule):
+    """Whether `rule`, in force for `op`, may read its inputs' values (overrides always may)."""
+    return op not in _shape_only or rule is not _registry.get(op)
 
 
 def get(op):

@@ -24,19 +24,25 @@ _seq = itertools.count()  # next() is atomic under the GIL, so threads never sha
 class Node:
     """One tape entry: which op made a tensor, from what, and what its rule needs."""
 
-    __slots__ = ("op", "inputs", "attrs", "seq", "versions", "scope", "where", "__weakref__")
+    # `prev` is set only by an in-place change: the tensor that held the value before it
+    __slots__ = ("op", "inputs", "attrs", "seq", "versions", "scope", "where", "prev", "__weakref__")
 
     def __init__(self, op, inputs, attrs):
         self.op = op
         self.inputs = inputs      # tuple of Tensors; None once freed after backward
         self.attrs = attrs        # keyword arguments of the rule (axes, saved arrays, ...)
         self.seq = next(_seq)
-        self.versions = tuple([t._version for t in inputs])
+        self.versions = tuple([_owner(t)._version for t in inputs])
         self.scope = _scope.get()
         self.where = _creation_site() if _anomaly.get() else None
 
     def __repr__(self):
         return f"<Node {self.op} #{self.seq}>"
+
+
+def _owner(t):
+    """The tensor whose version counter guards `t`'s memory: its base when `t` is a view."""
+    return t if t._base is None else t._base
 
 
 def _creation_site():
@@ -57,7 +63,7 @@ def _is_internal(filename):
 class Tensor:
     """An n-dimensional array that remembers how it was computed (when it requires grad)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_retain", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_base", "_retain", "name", "__weakref__")
     __array_priority__ = 100  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -69,7 +75,8 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._node = None
-        self._version = 0
+        self._version = 0     # bumped by every in-place change; saved by nodes, checked by backward
+        self._base = None     # the tensor whose memory this one views (shares its version counter)
         self._retain = False
         self.name = name
 
@@ -128,7 +135,7 @@ class Tensor:
 
     def detach(self):
         """The same values, cut off from the tape (shares memory, like torch.Tensor.detach)."""
-        return _wrap(self.data)
+        return view_of(_wrap(self.data), self)
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind not in "fc":
@@ -159,9 +166,17 @@ def _wrap(data):
     t.requires_grad = False
     t._node = None
     t._version = 0
+    t._base = None
     t._retain = False
     t.name = None
     return t
+
+
+def view_of(out, x):
+    """Mark `out` as sharing `x`'s memory, so an in-place change of either is seen by both."""
+    if np.may_share_memory(out.data, x.data):  # bounds check only: cheap, errs on the safe side
+        out._base = _owner(x)
+    return out
 
 
 def record(op, data, inputs, **attrs):

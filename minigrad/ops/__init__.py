@@ -5,13 +5,14 @@ from ..tensor import Tensor
 from .elementwise import (abs, add, astype, clip, cos, div, equal, exp, greater, greater_equal, less,
                           less_equal, log, logical_and, logical_or, logical_xor, maximum, minimum, mul,
                           neg, not_equal, power, relu, sigmoid, sign, sin, sqrt, sub, tanh, where)
+from .inplace import iadd, imul, index_update, isub, itruediv, setitem
 from .linalg import matmul
 from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
 from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
                     swapaxes, transpose)
 
 __all__ = ["abs", "add", "astype", "broadcast_to", "clip", "concatenate", "cos", "div", "equal", "exp",
-           "expand_dims", "flatten", "getitem", "greater", "greater_equal", "less", "less_equal", "log",
+           "expand_dims", "flatten", "getitem", "greater", "greater_equal", "index_update", "less", "less_equal", "log",
            "log_softmax", "logical_and", "logical_or", "logical_xor", "logsumexp", "matmul", "max", "maximum",
            "mean", "min", "minimum", "mul", "neg", "not_equal", "pad", "power", "relu", "reshape", "scatter_add",
            "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh",
@@ -33,7 +34,8 @@ _methods = dict(
     __gt__=greater, __ge__=greater_equal, __lt__=less, __le__=less_equal, __eq__=equal, __ne__=not_equal,
     __and__=_compare_bits(np.bitwise_and), __or__=_compare_bits(np.bitwise_or),
     __xor__=_compare_bits(np.bitwise_xor), __invert__=lambda x: Tensor(np.invert(x.data)),
-    __getitem__=getitem,
+    __getitem__=getitem, __setitem__=setitem,
+    __iadd__=iadd, __isub__=isub, __imul__=imul, __itruediv__=itruediv,
     exp=exp, log=log, sqrt=sqrt, abs=abs, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu,
     clip=clip, astype=astype, matmul=matmul, maximum=maximum, minimum=minimum,
     sum=sum, mean=mean, max=max, min=min, logsumexp=logsumexp, softmax=softmax, log_softmax=log_softmax,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules
-from ..tensor import _wrap, record
+from ..tensor import _wrap, record, view_of
 from .elementwise import exp
 
 
@@ -46,10 +46,10 @@ def broadcast_to(x, shape):
         data = np.broadcast_to(x.data, shape)
     except ValueError:
         raise ValueError(f"broadcast_to: cannot broadcast shape {x.shape} to {shape}") from None
-    return record("broadcast_to", data, (x,))
+    return view_of(record("broadcast_to", data, (x,)), x)
 
 
-@rules.register("broadcast_to")
+@rules.register("broadcast_to", shape_only=True)
 def broadcast_to_vjp(g, out, x):
     return (g,)  # the engine sums g back down to x's shape
 
@@ -59,7 +59,7 @@ def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
     return record("sum", x.data.sum(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
 
-@rules.register("sum")
+@rules.register("sum", shape_only=True)
 def sum_vjp(g, out, x, axes, keepdims):
     return (_expand(g, x.shape, axes, keepdims),)
 
@@ -69,7 +69,7 @@ def mean(x, axis=None, keepdims=False):
     return record("mean", x.data.mean(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
 
-@rules.register("mean")
+@rules.register("mean", shape_only=True)
 def mean_vjp(g, out, x, axes, keepdims):
     n = int(np.prod([x.shape[a] for a in axes]))
     return (_expand(g * (1.0 / n if n else 0.0), x.shape, axes, keepdims),)

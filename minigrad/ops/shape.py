@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules
-from ..tensor import Tensor, as_tensor, record
+from ..tensor import Tensor, as_tensor, record, view_of
 
 
 def reshape(x, *shape):
@@ -14,10 +14,10 @@ def reshape(x, *shape):
     except ValueError:
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) "
                          f"into shape {shape}") from None
-    return record("reshape", data, (x,))
+    return view_of(record("reshape", data, (x,)), x)
 
 
-@rules.register("reshape")
+@rules.register("reshape", shape_only=True)
 def reshape_vjp(g, out, x):
     return (g.reshape(x.shape),)
 
@@ -26,10 +26,10 @@ def transpose(x, axes=None):
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(int(a) % max(x.ndim, 1) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-    return record("transpose", x.data.transpose(axes), (x,), axes=axes)
+    return view_of(record("transpose", x.data.transpose(axes), (x,), axes=axes), x)
 
 
-@rules.register("transpose")
+@rules.register("transpose", shape_only=True)
 def transpose_vjp(g, out, x, axes):
     return (g.transpose(tuple(np.argsort(axes))),)
 
@@ -61,10 +61,10 @@ def getitem(x, key):
         data = x.data[key]
     except IndexError as e:
         raise IndexError(f"index {key!r} is invalid for a tensor of shape {x.shape}: {e}") from None
-    return record("getitem", data, (x,), key=key)
+    return view_of(record("getitem", data, (x,), key=key), x)
 
 
-@rules.register("getitem")
+@rules.register("getitem", shape_only=True)
 def getitem_vjp(g, out, x, key):
     return (scatter_add(g, key, x.shape),)
 
@@ -79,7 +79,7 @@ def scatter_add(g, key, shape):
     return record("scatter_add", data, (g,), key=key)
 
 
-@rules.register("scatter_add")
+@rules.register("scatter_add", shape_only=True)
 def scatter_add_vjp(g, out, src, key):
     return (g[key],)
 
@@ -103,7 +103,7 @@ def concatenate(xs, axis=0):
     return record("concatenate", data, xs, axis=axis % data.ndim)
 
 
-@rules.register("concatenate")
+@rules.register("concatenate", shape_only=True)
 def concatenate_vjp(g, out, *xs, axis):
     ends = np.cumsum([x.shape[axis] for x in xs])
     lead = (slice(None),) * axis
@@ -119,7 +119,7 @@ def stack(xs, axis=0):
     return record("stack", data, xs, axis=axis % data.ndim)
 
 
-@rules.register("stack")
+@rules.register("stack", shape_only=True)
 def stack_vjp(g, out, *xs, axis):
     lead = (slice(None),) * axis
     return tuple(g[lead + (i,)] for i in range(len(xs)))
@@ -134,7 +134,7 @@ def pad(x, pad_width, value=0):
     return record("pad", np.pad(x.data, widths, constant_values=value), (x,), widths=widths)
 
 
-@rules.register("pad")
+@rules.register("pad", shape_only=True)
 def pad_vjp(g, out, x, widths):
     return (g[tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))],)
 

@@ -147,6 +147,16 @@ def _scatter_add(d):
     return (lambda g: mg.scatter_add(g, idx, shape)), [d.array((3,) + shape[1:])]
 
 
+@spec("index_update")
+def _index_update(d):
+    shape = d.shape(min_dims=1)
+    n = shape[0]
+    key = d.choice([0, slice(None, None, 2), (Ellipsis, -1), np.unique([d.integers(0, n - 1) for _ in range(3)])])
+    target = np.zeros(shape)[key].shape
+    small = target[d.integers(0, len(target)):]  # a value that broadcasts into the slot
+    return (lambda x, v: mg.index_update(x, key, v)), [d.array(shape), d.array(small)]
+
+
 @spec("concatenate")
 def _concatenate(d):
     shape = d.shape(min_dims=1)
@@ -178,3 +188,6 @@ def _matmul(d):
         (batch_a + (n, k), batch_b + (k, m)), (batch_a + (n, k), (k,)), ((k,), batch_b + (k, m)),
     ])
     return mg.matmul, [d.array(sa), d.array(sb)]
+
+
+from . import specs_nn  # noqa: E402,F401 - specs of the ops minigrad.nn registers
