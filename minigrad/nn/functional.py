@@ -1,0 +1,83 @@
+"""Stateless layer functions (`mg.nn.functional`, imported as F), PyTorch's names and argument names.
+
+`linear` is one recorded op rather than a transpose + matmul + add: its forward multiplies in the
+orientation that is fast for PyTorch's (out, in) weight layout, and its rule computes only the
+gradients somebody needs.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import ops, rules
+from ..tensor import Tensor, _wrap, as_tensor, record
+from .init import generator
+from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss  # noqa: F401
+
+relu = ops.relu
+tanh = ops.tanh
+sigmoid = ops.sigmoid
+
+
+def softmax(x, dim=-1):
+    return ops.softmax(x, axis=dim)
+
+
+def log_softmax(x, dim=-1):
+    return ops.log_softmax(x, axis=dim)
+
+
+def linear(x, weight, bias=None):
+    """y = x W^T + b with W of shape (out_features, in_features); x may have any leading dims."""
+    if not isinstance(x, Tensor):
+        x = as_tensor(x)
+    W = weight.data
+    if W.ndim != 2:
+        raise ValueError(f"linear: weight must be (out_features, in_features), got shape {weight.shape}")
+    if x.ndim == 0 or x.shape[-1] != W.shape[1]:
+        raise ValueError(f"linear: expected input (..., {W.shape[1]}) for weight of shape {weight.shape}, "
+                         f"got {x.shape}")
+    if bias is not None and bias.shape != (W.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({W.shape[0]},), got {bias.shape}")
+    xd = x.data if x.ndim == 2 else x.data.reshape(-1, W.shape[1])
+    # (W @ x^T)^T: with (out, in) weights OpenBLAS runs this orientation markedly faster than x @ W^T
+    # (see shared/notes/performance.md and the report of issue 3); the result is a transposed view
+    out = (W @ xd.T).T
+    if bias is not None:
+        if out.dtype == bias.data.dtype:
+            out += bias.data  # `out` is a fresh array nobody else holds
+        else:
+            out = out + bias.data
+    if x.ndim != 2:
+        out = out.reshape(x.shape[:-1] + (W.shape[0],))
+    return record("linear", out, (x, weight) if bias is None else (x, weight, bias))
+
+
+@rules.register("linear")
+def linear_vjp(g, out, x, weight, *bias):
+    n_out, n_in = weight.shape
+    g2 = g if g.ndim == 2 else g.reshape(-1, n_out)
+    gx = gw = gb = None
+    if x.requires_grad:
+        gx = g2 @ weight
+        if x.ndim != 2:
+            gx = gx.reshape(x.shape)
+    if weight.requires_grad:
+        gw = g2.T @ (x if x.ndim == 2 else x.reshape(-1, n_in))
+    if not bias:
+        return gx, gw
+    if bias[0].requires_grad:
+        gb = g2.sum(axis=0)
+    return gx, gw, gb
+
+
+def dropout(x, p=0.5, training=True):
+    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability must be in [0, 1], got p={p}")
+    if not training or p == 0.0:
+        return x
+    if p == 1.0:
+        return x * _wrap(np.zeros((), dtype=x.dtype))
+    dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+    keep = generator().random(x.shape, dtype=dtype) >= p
+    return x * _wrap(np.multiply(keep, 1.0 / (1.0 - p), dtype=x.dtype))
