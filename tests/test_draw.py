@@ -243,6 +243,37 @@ def test_collapse_of_sequential_and_bare_module():
     assert [t.split(" (")[0] for k, (t, _) in nodes.items() if k.startswith("mod")] == ["Linear"]
 
 
+class Shift(nn.Module):
+    """A module with buffers, stored as arrays the way models keep normalisation statistics."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("mean", np.full(4, 2.0, np.float32))
+        self.register_buffer("scale", np.array(4.0, np.float32))
+
+    def forward(self, x):
+        return (x - self.mean) / self.scale
+
+
+def test_buffers_are_named_and_kept_in_their_module_when_the_model_is_given():
+    net = nn.Sequential(Shift(), nn.Linear(4, 2))
+    x = mg.tensor(np.ones((3, 4), np.float32), requires_grad=True)
+    y = net(x).sum()
+    g = mg.draw(y, model=net)
+    nodes, _ = parse(g)
+    shift = [k for k, (lab, _) in clusters(g.source).items() if lab == "0 (Shift)"][0]
+    inside = sorted(nodes[k][0] for k in members(g.source, shift))
+    assert inside == ["0.mean (4,) float32", "0.scale scalar float32 = 4", "div (3, 4) float32",
+                      "sub (3, 4) float32"]
+    assert all(STYLE["buffer"][0] in nodes[k][1] for k in members(g.source, shift) if k.startswith("leaf"))
+    nodes, _ = parse(mg.draw(y, model=net, collapse=True))   # folded into the module, not an input
+    (mod,) = [t for k, (t, _) in nodes.items() if t.startswith("0: Shift")]
+    assert "(3, 4) → (3, 4)" in mod and "(4,)" not in mod
+    # without the model the buffer is an anonymous constant, drawn as data outside the module
+    nodes, _ = parse(mg.draw(y))
+    assert "constant (4,) float32" in [t for t, _ in nodes.values()]
+
+
 # -- overrides, grads, values ----------------------------------------------------------------------
 
 def test_overridden_rule_is_marked_only_inside_the_override_scope():
@@ -401,6 +432,9 @@ MODEL_FILE = textwrap.dedent("""
     def build():
         return nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2))
 
+    def sized(hidden, d_out=2):
+        return nn.Sequential(nn.Linear(6, hidden), nn.Tanh(), nn.Linear(hidden, d_out))
+
     def with_loss():
         model = build()
         target = mg.tensor(np.zeros((3, 2), np.float32))
@@ -443,6 +477,10 @@ def test_cli_writes_dot_with_a_loss_function(model_dir, capsys):
     main(["tinymodels.mlp:build", "--input-shape", "3,6", "-o", "full.dot"])
     nodes, _ = parse(type("G", (), {"source": (model_dir / "full.dot").read_text()}))
     assert len(by_label(nodes, "linear")) == 2 and by_label(nodes, "loss:")
+    main(["tinymodels.mlp:sized(5, d_out=7)", "--input-shape", "3,6", "-o", "sized.dot", "--collapse"])
+    nodes, _ = parse(type("G", (), {"source": (model_dir / "sized.dot").read_text()}))
+    heads = sorted(t for k, (t, _) in nodes.items() if k.startswith("mod"))
+    assert heads[0].startswith("0: Linear (3, 6) → (3, 5)") and heads[2].startswith("2: Linear (3, 5) → (3, 7)")
 
 
 def test_cli_errors_name_the_problem(model_dir):
@@ -455,3 +493,5 @@ def test_cli_errors_name_the_problem(model_dir):
         main(["tinymodels.mlp:build", "--input-shape", "3,6", "-o", "x.dot", "--max-nodes", "2"])
     with pytest.raises(SystemExit):
         main(["tinymodels.mlp:build", "--input-shape", "3,a"])
+    with pytest.raises(SystemExit, match="Python literals"):
+        main(["tinymodels.mlp:sized(open('x'))", "--input-shape", "3,6"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from .layout import Layout
-from .render import DotNotFoundError, Renderer, save
+from .render import DotNotFoundError, Renderer, module_buffers, save
 
 __all__ = ["draw", "save", "DotNotFoundError"]
 
@@ -36,7 +36,9 @@ def draw(*outputs, grads=False, values=False, collapse=False, model=None, rankdi
                one box ("fc1: Linear  (64, 4096) -> (64, 300)"); an outermost module with no
                children collapses itself. An int n collapses the module calls at nesting depth n
                (1: the whole model is one box).
-    model:     the nn.Module that ran, used only to name clusters by class ("fc1 (Linear)").
+    model:     the nn.Module that ran, used to name clusters by class ("fc1 (Linear)") and to
+               recognise its buffers (grey boxes named like "norm.mean", kept inside the module).
+               Without it a non-scalar constant is drawn as data, outside every module.
     rankdir:   "TB" (top to bottom, default) or "LR", "BT", "RL".
     max_nodes: refuse (ValueError) to draw more boxes than this; None for no cap.
     title:     text in front of the legend at the top.
@@ -51,7 +53,7 @@ def draw(*outputs, grads=False, values=False, collapse=False, model=None, rankdi
         raise ValueError(f"draw: rankdir must be 'TB', 'LR', 'BT' or 'RL', got {rankdir!r}")
     if grads not in (False, True, None, "stored"):
         raise ValueError(f"draw: grads must be False, True or 'stored', got {grads!r}")
-    layout = Layout(outputs, depth)
+    layout = Layout(outputs, depth, buffers=module_buffers(model))
     n = len(layout.boxes)
     if max_nodes is not None and n > max_nodes:
         hint = ("collapse=1 to fold whole modules, or a higher max_nodes" if depth else

@@ -3,7 +3,7 @@
     python -m minigrad.draw MODULE:CALLABLE --input-shape 1,1,64,64 -o graph.svg [--collapse]
 
 MODULE is imported from the current directory (run from the checkout: `models.faces:...`).
-CALLABLE() returns either a model (an nn.Module or any callable taking one tensor) or a pair
+Literal arguments may follow the callable: "models.faces:FaceMLP(4096, 6)". CALLABLE() returns either a model (an nn.Module or any callable taking one tensor) or a pair
 (model, loss_fn) where loss_fn(output) returns the loss to draw. The model is fed a random
 float32 input of the given shape that requires grad. Without a loss_fn, a scalar output is drawn
 as it is and any other output is drawn through `output.sum()`, a stand-in loss that shows the
@@ -13,6 +13,7 @@ The output format follows the -o extension: .svg, .png, .pdf (need Graphviz's `d
 from __future__ import annotations
 
 import argparse
+import ast
 import importlib
 import os
 import sys
@@ -48,10 +49,13 @@ def parse_collapse(text):
 
 
 def load(spec):
-    """MODULE:CALLABLE -> the callable, importing MODULE from the current directory."""
+    """MODULE:CALLABLE[(literal args)] -> a factory, importing MODULE from the current directory."""
     module_name, sep, attr = spec.partition(":")
-    if not sep or not module_name or not attr:
-        raise SystemExit(f"error: expected MODULE:CALLABLE (like models.faces:build), got {spec!r}")
+    attr, paren, arg_text = attr.partition("(")
+    if not sep or not module_name or not attr or (paren and not arg_text.endswith(")")):
+        raise SystemExit(f"error: expected MODULE:CALLABLE or MODULE:CALLABLE(args) (like "
+                         f"models.faces:build), got {spec!r}")
+    args, kwargs = literal_args(arg_text[:-1], spec) if paren else ((), {})
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
@@ -64,7 +68,18 @@ def load(spec):
         obj = getattr(obj, part)
     if not callable(obj):
         raise SystemExit(f"error: {spec} is a {type(obj).__name__}, not a callable that returns a model")
-    return obj
+    return lambda: obj(*args, **kwargs)
+
+
+def literal_args(text, spec):
+    """Arguments written after the callable, Python literals only (numbers, strings, tuples...)."""
+    try:
+        call = ast.parse(f"f({text})", mode="eval").body
+        return ([ast.literal_eval(a) for a in call.args],
+                {k.arg: ast.literal_eval(k.value) for k in call.keywords if k.arg})
+    except (SyntaxError, ValueError):
+        raise SystemExit(f"error: the arguments in {spec!r} must be Python literals "
+                         f"(like FaceMLP(4096, 6, hidden=300))") from None
 
 
 def trace(factory, shape, seed=0):

@@ -39,13 +39,14 @@ class Call:
 
 
 class Box:
-    """One drawn node: an op, a leaf (param / input / const) or a collapsed module call."""
+    """One drawn node: an op, a leaf (param / buffer / input / const) or a collapsed module call."""
 
     def __init__(self, id_, kind, tensor, node=None, call=None):
         self.id = id_
         self.kind = kind
         self.tensor = tensor       # the op's output, the leaf itself, or None for a module
         self.node = node
+        self.name = None           # for leaves: parameter / buffer / tensor name
         self.call = call           # for kind == "module": the collapsed call
         self.ops = []              # for kind == "module": the (node, out) pairs inside
         self.inputs = []           # for kind == "module": tensors entering from outside
@@ -83,8 +84,9 @@ class Layout:
     children of the outermost calls (and an outermost call that has no children).
     """
 
-    def __init__(self, outputs, collapse=0):
+    def __init__(self, outputs, collapse=0, buffers=None):
         self.outputs = list(outputs)
+        self.buffers = buffers or {}   # id(array) -> dotted name of a module buffer (needs the model)
         self.entries = read_tape(self.outputs)
         self.root = Call(None, None, 0)
         self.boxes = {}
@@ -146,8 +148,11 @@ class Layout:
         out_ids = {id(t) for t in self.outputs}
         for i, (t, users) in enumerate(consumers.values()):
             kind = leaf_kind(t)
+            name = t.name
+            if kind == "const" and id(t.data) in self.buffers:
+                kind, name = "buffer", self.buffers[id(t.data)]
             # data (inputs, non-scalar constants) stays outside modules, visible even when folded;
-            # parameters and scalar constants live in the module call that uses them
+            # parameters, buffers and scalar constants live in the module call that uses them
             data = kind == "input" or (kind == "const" and t.size > 1)
             units = {unit[id(n)] for n in users}
             if (not data and len(units) == 1 and id(t) not in out_ids
@@ -159,6 +164,7 @@ class Layout:
                 continue
             bid = f"leaf{i}"
             self.boxes[bid] = Box(bid, kind, t)
+            self.boxes[bid].name = name
             self.boxes[bid].order = first.get(id(t), len(self.entries))
             self.leaf_box[id(t)] = bid
             home = self.root if data or not users else self._common([op_call[id(n)] for n in users])

@@ -15,19 +15,20 @@ import shutil
 import numpy as np
 
 from .. import engine, rules
-from ..tensor import _wrap
+from ..tensor import Tensor, _wrap
 from .layout import leaf_kind
 
 STYLE = {  # kind -> (fill, border, legend text)
     "param": ("#d0ebff", "#1971c2", "parameter"),
     "input": ("#fff3bf", "#e67700", "input (requires grad)"),
+    "buffer": ("#e9ecef", "#868e96", "buffer"),
     "const": ("#f8f9fa", "#adb5bd", "constant"),
     "op": ("#ffffff", "#495057", "op"),
     "output": ("#d3f9d8", "#2b8a3e", "output"),
     "override": ("#ffc078", "#d9480f", "overridden rule"),
     "module": ("#e5dbff", "#5f3dc4", "module call"),
 }
-SHAPE = {"param": "box", "input": "ellipse", "const": "box", "op": "box", "module": "box"}
+SHAPE = {"param": "box", "buffer": "box", "input": "ellipse", "const": "box", "op": "box", "module": "box"}
 CLUSTER_FILL = ["#f8f9fa", "#edf2f7", "#e2e8f0", "#d7dee8"]
 MUTED = "#495057"
 INSTALL = ("rendering needs Graphviz's `dot` program, which is not on PATH. Install it with "
@@ -166,6 +167,13 @@ def module_classes(model):
     return {name: type(m).__name__ for name, m in model.named_modules()}
 
 
+def module_buffers(model):
+    """id(array) -> dotted name of each buffer: a buffer enters the tape as a constant around it."""
+    if model is None or not hasattr(model, "named_buffers"):
+        return {}
+    return {id(b.data if isinstance(b, Tensor) else b): name for name, b in model.named_buffers()}
+
+
 def call_title(call, classes):
     """'fc1 (Linear)' for a child call, 'MLP' for an outermost one (its scope is the class name)."""
     if call.depth == 1:
@@ -237,19 +245,19 @@ class Renderer:
             if extra:
                 lines.append((extra, False, "8", MUTED))
             style.append("rounded")
-        elif kind == "param":
-            lines.append((t.name or "parameter", True, None, None))
-        elif kind == "input":
-            lines.append((t.name or "input", True, None, None))
+        elif kind in ("param", "buffer", "input"):
+            lines.append((box.name or {"param": "parameter"}.get(kind, kind), True, None, None))
         else:
             style.append("dashed")
             if t.size == 1 and t.dtype.kind in "fiub":
                 lines.append((fmt_num(t.data.item()) if t.dtype.kind != "b" else str(t.data.item()),
                               False, None, "#343a40"))
             else:
-                lines.append((t.name or "constant", False, None, "#343a40"))
+                lines.append((box.name or "constant", False, None, "#343a40"))
         if not (box.kind == "const" and t.size == 1):
             lines.append((f"{fmt_shape(t.shape)} {t.dtype}", False, "8", MUTED))
+        if box.kind == "buffer" and t.size == 1 and not self.values:
+            lines.append((value_summary(t), False, "8", MUTED))
         self._extras(lines, t)
         if id(t) in self.out_ids and kind != "override":
             kind = "output"
@@ -305,19 +313,29 @@ class Renderer:
         parts.append(plural(nleaves, "leaf", "leaves"))
         counts = ", ".join(parts)
         head = html.escape(self.title + "  \u00b7  " if self.title else "") + counts
-        cells = [f'<td align="left"><b>{head}</b></td>']
-        for kind in STYLE:
-            if kind in self.used:
-                fill, border, text = STYLE[kind]
-                cells.append(f'<td bgcolor="{fill}" color="{border}" border="1">{html.escape(text)}</td>')
+        chips = [(STYLE[k][2], STYLE[k][0], STYLE[k][1]) for k in STYLE if k in self.used]
         if self.grads is not None:
-            cells.append('<td><font color="#c92a2a">|grad|: L2 norm</font></td>')
-        return ('<<table border="0" cellspacing="3" cellpadding="3"><tr>' + "".join(cells)
-                + "</tr></table>>")
+            chips.append(("|grad|: L2 norm", None, None))
+        cells = []
+        for text, fill, border in chips:
+            # every size fixed: graphviz would otherwise stretch the chips to the title's width
+            box = f'bgcolor="{fill}" color="{border}" border="1"' if fill else ""
+            body = html.escape(text) if fill else f'<font color="#c92a2a">{html.escape(text)}</font>'
+            cells.append(f'<td {box} fixedsize="true" width="{chip_width(text)}" height="18">{body}</td>')
+        width = sum(chip_width(t) for t, _, _ in chips) + 3 * (len(chips) + 1)
+        row = (f'<table border="0" cellspacing="3" cellpadding="0" fixedsize="true" width="{width}" '
+               f'height="24"><tr>' + "".join(cells) + "</tr></table>")
+        # title on its own row so that a narrow graph is not widened by one long line
+        return (f'<<table border="0" cellspacing="0" cellpadding="1"><tr><td align="left"><b>{head}</b></td></tr>'
+                f'<tr><td align="left">{row}</td></tr></table>>')
 
 
 def leaf_or_op(t):
     return "op" if t._node is not None else leaf_kind(t)
+
+
+def chip_width(text):
+    return int(5.8 * len(text)) + 12   # points, for Helvetica at the graph's font size
 
 
 def plural(n, word, many=None):
