@@ -1,10 +1,10 @@
 """Neural-network layers, PyTorch-style: `mg.nn.Linear`, `mg.nn.functional as F`, `mg.nn.init`."""
 from . import functional, init
 from .init import manual_seed
-from .layers import (CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax, MSELoss, NLLLoss, ReLU,
-                     Sequential, Sigmoid, Softmax, Tanh)
+from .layers import (AvgPool2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax, MaxPool2d,
+                     MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
 from .module import Module, Parameter
 
-__all__ = ["Module", "Parameter", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid", "Identity", "Softmax",
+__all__ = ["Module", "Parameter", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Sequential", "ReLU", "Tanh", "Sigmoid", "Identity", "Softmax",
            "LogSoftmax", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss", "functional", "init",
            "manual_seed"]

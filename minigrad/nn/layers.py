@@ -8,6 +8,7 @@ import numpy as np
 from .. import ops
 from . import functional as F
 from . import init
+from ._windows import pair
 from .module import Module, Parameter
 
 
@@ -35,6 +36,55 @@ class Linear(Module):
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Conv2d(Module):
+    """2-D cross-correlation over NCHW input; weight (out_channels, in_channels, kh, kw) as in PyTorch."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, dtype=np.float32):
+        super().__init__()
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
+            if not isinstance(v, (int, np.integer)) or v <= 0:
+                raise ValueError(f"Conv2d: {name} must be a positive integer, got {v!r}")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
+        self.stride = pair(stride, "stride", "Conv2d")
+        self.padding = pair(padding, "padding", "Conv2d", minimum=0)
+        self.weight = Parameter(np.zeros((out_channels, in_channels) + self.kernel_size), dtype=dtype)
+        if bias:
+            self.bias = Parameter(np.zeros(out_channels), dtype=dtype)
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        init.default_init_(self.weight, self.bias)
+
+    def forward(self, x):
+        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        return s + ("" if self.bias is not None else ", bias=False")
+
+
+class MaxPool2d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
+
+    def forward(self, x):
+        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(MaxPool2d):
+    def forward(self, x):
+        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
 
 
 class Sequential(Module):
