@@ -1,5 +1,6 @@
 """Neural-network layers, PyTorch-style: `mg.nn.Linear`, `mg.nn.functional as F`, `mg.nn.init`."""
 from . import functional, init
+from . import explain  # noqa: F401 - registers the "positive_paths" rule preset in mg.rules
 from .init import manual_seed
 from .layers import (AvgPool2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax, MaxPool2d,
                      MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
