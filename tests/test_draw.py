@@ -232,6 +232,50 @@ def test_collapse_draws_each_child_module_call_as_one_node():
     assert nodes[mod][0].startswith("MLP (64, 12) \u2192 (64, 3) 3 ops") and len(edges) == 2
 
 
+class Masked(nn.Module):
+    """Makes a non-scalar constant inside its forward, like dropout's mask."""
+
+    def forward(self, x):
+        return x * mg.tensor(np.ones(x.shape, np.float32))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), Masked())
+        self.head = nn.Linear(5, 2)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+def test_collapse_looks_through_containers_and_keeps_inner_constants_inside():
+    net = Net()
+    x = mg.tensor(np.ones((3, 6), np.float32))          # data: a constant the model starts from
+    y = net(x).sum()
+    g = mg.draw(y, model=net, collapse=True)
+    nodes, edges = parse(g)
+    heads = sorted(t.split(" (")[0] for k, (t, _) in nodes.items() if k.startswith("mod"))
+    assert heads == ["0: Linear", "1: ReLU", "2: Masked", "head: Linear"]   # Sequential ran no op itself
+    assert "features (Sequential)" in [lab for lab, _ in clusters(g.source).values()]
+    (masked,) = [t for t in (v[0] for v in nodes.values()) if t.startswith("2: Masked")]
+    assert "(3, 5) → (3, 5)" in masked                 # the mask is folded, not an input
+    consts = [t for t, _ in nodes.values() if t.startswith("constant")]
+    assert consts == ["constant (3, 6) float32"]           # only the data input stays outside
+    # expanded, the mask sits inside its module's cluster and the input outside every cluster
+    g = mg.draw(y, model=net)
+    cl = clusters(g.source)
+    masked = [k for k, (lab, _) in cl.items() if lab == "2 (Masked)"][0]
+    nodes, _ = parse(g)
+    assert sorted(nodes[k][0] for k in members(g.source, masked)) == ["constant (3, 5) float32",
+                                                                      "mul (3, 5) float32"]
+    assert not any(k in members(g.source, c) for c in cl for k in nodes if nodes[k][0].startswith("constant (3, 6)"))
+    # collapse=2 folds at depth two exactly: the Sequential becomes one box
+    nodes, _ = parse(mg.draw(y, model=net, collapse=2))
+    assert sorted(t.split(" (")[0] for k, (t, _) in nodes.items() if k.startswith("mod")) == [
+        "features: Sequential", "head: Linear"]
+
+
 def test_collapse_of_sequential_and_bare_module():
     seq = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
     x = mg.tensor(np.ones((3, 4), np.float32))

@@ -33,9 +33,10 @@ def draw(*outputs, grads=False, values=False, collapse=False, model=None, rankdi
                was called ("grad: none" elsewhere).
     values:    draw min / mean / max of every tensor (the value itself when it has one element).
     collapse:  False draws every op. True draws each call of a child of the outermost module as
-               one box ("fc1: Linear  (64, 4096) -> (64, 300)"); an outermost module with no
-               children collapses itself. An int n collapses the module calls at nesting depth n
-               (1: the whole model is one box).
+               one box ("fc1: Linear  (64, 4096) -> (64, 300)", with its op and parameter counts),
+               looking through containers that run no op themselves (a Sequential shows its
+               layers); an outermost module with no children collapses itself. An int n folds
+               the module calls at nesting depth n exactly (1: the whole model is one box).
     model:     the nn.Module that ran, used to name clusters by class ("fc1 (Linear)") and to
                recognise its buffers (grey boxes named like "norm.mean", kept inside the module).
                Without it a non-scalar constant is drawn as data, outside every module.

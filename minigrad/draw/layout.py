@@ -26,6 +26,7 @@ class Call:
         self.id = f"cluster_{index}"
         self.children = []                     # nested calls, in execution order
         self.boxes = []                        # ids of the boxes drawn directly inside
+        self.direct = False                    # runs ops itself (a Sequential only runs children)
         if parent is not None:
             parent.children.append(self)
 
@@ -81,7 +82,8 @@ class Layout:
     """Boxes, edges and the tree of module calls for `outputs`.
 
     `collapse`: 0 folds nothing, n folds each module call at depth n into one box, "auto" folds the
-    children of the outermost calls (and an outermost call that has no children).
+    children of the outermost calls (and an outermost call that has no children), looking through
+    containers: a call that runs no op itself (a Sequential) shows its children folded instead.
     """
 
     def __init__(self, outputs, collapse=0, buffers=None):
@@ -100,15 +102,19 @@ class Layout:
     # -- module calls --------------------------------------------------------------------------
     def _calls(self):
         stack, op_call = [self.root], {}
+        self.entry_ops = set()     # id(node) of ops outside modules or first in an outermost call
         for _, node, _ in self.entries:
             parts = node.scope.split(".") if node.scope else []
             k = 0
             while k < len(parts) and k + 1 < len(stack) and stack[k + 1].name == parts[k]:
                 k += 1
             del stack[k + 1:]
+            if k == 0:
+                self.entry_ops.add(id(node))
             for name in parts[k:]:
                 stack.append(Call(name, stack[-1], self._ncalls))
                 self._ncalls += 1
+            stack[-1].direct = True
             op_call[id(node)] = stack[-1]
         return op_call
 
@@ -151,9 +157,12 @@ class Layout:
             name = t.name
             if kind == "const" and id(t.data) in self.buffers:
                 kind, name = "buffer", self.buffers[id(t.data)]
-            # data (inputs, non-scalar constants) stays outside modules, visible even when folded;
-            # parameters, buffers and scalar constants live in the module call that uses them
-            data = kind == "input" or (kind == "const" and t.size > 1)
+            # data stays outside modules, visible even when folded: inputs, and non-scalar constants
+            # that an outermost module starts from (a batch of images) or that ops outside modules
+            # use (targets); parameters, buffers, scalars and constants made inside (a dropout
+            # mask) live in the module call that uses them
+            data = kind == "input" or (kind == "const" and t.size > 1
+                                       and any(id(n) in self.entry_ops for n in users))
             units = {unit[id(n)] for n in users}
             if (not data and len(units) == 1 and id(t) not in out_ids
                     and self.boxes[next(iter(units))].kind == "module"):
@@ -224,7 +233,11 @@ def _fold_target(chain, collapse):
     if not collapse or not chain:
         return None
     if collapse == "auto":
-        if len(chain) >= 2:
-            return chain[1]
-        return chain[0] if not chain[0].children else None
+        # children of the outermost call, looking through containers such as Sequential
+        if len(chain) == 1:
+            return chain[0] if not chain[0].children else None
+        for call in chain[1:]:
+            if call.direct or not call.children:
+                return call
+        return chain[-1]
     return chain[collapse - 1] if len(chain) >= collapse else None
