@@ -324,3 +324,23 @@ def test_mlp_learns_two_spirals():
     acc = (model(xt).data.argmax(1) == y).mean()
     assert acc > 0.95, f"train accuracy {acc:.3f} after 300 steps (loss {loss.item():.3f})"
     assert time.perf_counter() - start < 10
+
+
+def test_module_list_registers_its_modules():
+    layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 3)])
+    assert [n for n, _ in layers.named_parameters()] == ["0.weight", "0.bias", "1.weight", "1.bias"]
+    assert len(layers) == 2 and layers[1].out_features == 3
+    with pytest.raises(TypeError, match="ndarray"):
+        layers.append(np.zeros(2))
+
+
+def test_modules_deepcopy_and_pickle_with_independent_parameters():
+    import copy
+    import pickle
+    m = MLP()
+    x = mg.tensor(np.ones((1, 2), np.float32))
+    for clone in (copy.deepcopy(m), pickle.loads(pickle.dumps(m))):
+        np.testing.assert_array_equal(clone(x).data, m(x).data)
+        assert isinstance(clone.fc1.weight, nn.Parameter) and clone.fc1.weight is not m.fc1.weight
+        clone.fc1.weight.data[...] = 0
+        assert np.abs(m.fc1.weight.data).sum() > 0

@@ -3,9 +3,9 @@ from . import functional, init
 from . import explain  # noqa: F401 - registers the "positive_paths" rule preset in mg.rules
 from .init import manual_seed
 from .layers import (AvgPool2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax, MaxPool2d,
-                     MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
+                     ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
 from .module import Module, Parameter
 
-__all__ = ["Module", "Parameter", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Sequential", "ReLU", "Tanh", "Sigmoid", "Identity", "Softmax",
+__all__ = ["Module", "Parameter", "Linear", "Conv2d", "MaxPool2d", "AvgPool2d", "Sequential", "ModuleList", "ReLU", "Tanh", "Sigmoid", "Identity", "Softmax",
            "LogSoftmax", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss", "functional", "init",
            "manual_seed"]

@@ -9,6 +9,8 @@ Each is one im2col (or col2im) and one GEMM; see _windows.py for the layout that
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .. import rules
 from ..tensor import Tensor, as_tensor, is_grad_enabled, record
 from ._windows import cn, col2im, im2col, out_size, pair
@@ -92,7 +94,9 @@ def conv2d_weight_grad(x, g, kernel_size, stride=1, padding=0, *, _cols=None):
                          f"(expected (N={n}, O, {out_hw[0]}, {out_hw[1]}))")
     o = g.shape[1]
     cols = _cols if _cols is not None else im2col(cn(x.data), kernel, stride, padding, out_hw)
-    dw = (cn(g.data).reshape(o, -1) @ cols.T).reshape((o, c) + kernel)
+    # (cols @ g^T)^T ran ~25% faster than g @ cols^T on this OpenBLAS; copy the small result back to
+    # C order, which the optimizer's in-place update against the C-ordered weight needs to be fast
+    dw = np.ascontiguousarray((cols @ cn(g.data).reshape(o, -1).T).T).reshape((o, c) + kernel)
     keep = cols if g.requires_grad and is_grad_enabled() else None
     return record("conv2d_weight_grad", dw, (x, g), kernel_size=kernel, stride=stride, padding=padding, cols=keep)
 
