@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules
-from ..tensor import Tensor, as_tensor, is_grad_enabled, record
+from ..tensor import as_tensor, is_grad_enabled, record
 from ._windows import cn, col2im, im2col, out_size, pair
 
 __all__ = ["conv2d", "conv2d_input_grad", "conv2d_weight_grad"]
@@ -29,7 +29,8 @@ def _check_input(x, channels, op):
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, *, _cols=None):  # noqa: A002 - PyTorch's name
     """Cross-correlate NCHW `input` with `weight` (out, in, kh, kw), plus `bias` (out,) if given."""
-    x = input if isinstance(input, Tensor) else as_tensor(input)
+    x, weight = as_tensor(input), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
     if weight.ndim != 4:
         raise ValueError(f"conv2d: weight must be (out_channels, in_channels, kh, kw), got {weight.shape}")
     o, c, kh, kw = weight.shape
@@ -61,6 +62,7 @@ def conv2d_vjp(g, out, x, weight, *bias, stride, padding, cols):
 
 def conv2d_input_grad(g, weight, in_hw, stride=1, padding=0):
     """The gradient of conv2d with respect to its input: col2im(W^T g), shape (N, C, *in_hw)."""
+    g, weight = as_tensor(g), as_tensor(weight)
     o, c, kh, kw = weight.shape
     kernel, stride, padding = _geometry("conv2d_input_grad", (kh, kw), stride, padding)
     in_hw = tuple(int(v) for v in in_hw)
@@ -84,6 +86,7 @@ def conv2d_input_grad_vjp(h, out, g, weight, in_hw, stride, padding):
 
 def conv2d_weight_grad(x, g, kernel_size, stride=1, padding=0, *, _cols=None):
     """The gradient of conv2d with respect to its weight: g times the patch matrix of x."""
+    x, g = as_tensor(x), as_tensor(g)
     kernel, stride, padding = _geometry("conv2d_weight_grad", kernel_size, stride, padding)
     if x.ndim != 4:
         raise ValueError(f"conv2d_weight_grad: expected (N, C, H, W) input, got {x.shape}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops, rules
-from ..tensor import Tensor, _wrap, as_tensor, record
+from ..tensor import _wrap, as_tensor, record
 from .conv import conv2d  # noqa: F401 - part of F's public surface
 from .init import generator
 from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss  # noqa: F401
@@ -30,8 +30,8 @@ def log_softmax(x, dim=-1):
 
 def linear(x, weight, bias=None):
     """y = x W^T + b with W of shape (out_features, in_features); x may have any leading dims."""
-    if not isinstance(x, Tensor):
-        x = as_tensor(x)
+    x, weight = as_tensor(x), as_tensor(weight)
+    bias = None if bias is None else as_tensor(bias)
     W = weight.data
     if W.ndim != 2:
         raise ValueError(f"linear: weight must be (out_features, in_features), got shape {weight.shape}")

@@ -10,14 +10,14 @@ gradients work:
 from __future__ import annotations
 
 from .. import rules
-from ..tensor import Tensor, as_tensor, record
+from ..tensor import as_tensor, record
 from ._windows import avg_spread, avg_windows, cn, max_gather, max_scatter, max_windows, out_size, pair
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_pool2d_scatter", "max_pool2d_gather", "avg_pool2d_adjoint"]
 
 
 def _setup(x, kernel_size, stride, padding, op):
-    x = x if isinstance(x, Tensor) else as_tensor(x)
+    x = as_tensor(x)
     if x.ndim != 4:
         raise ValueError(f"{op}: expected (N, C, H, W), got {x.shape}")
     kernel = pair(kernel_size, "kernel_size", op)
@@ -44,7 +44,7 @@ def max_pool2d_scatter(g, argmax, in_hw, kernel_size, stride, padding=0):
     """Zeros of spatial size `in_hw` with each value of g added at its window's argmax."""
     kernel, stride, padding = pair(kernel_size, "kernel_size", "max_pool2d_scatter"), pair(
         stride, "stride", "max_pool2d_scatter"), pair(padding, "padding", "max_pool2d_scatter", minimum=0)
-    in_hw = tuple(int(v) for v in in_hw)
+    in_hw, g = tuple(int(v) for v in in_hw), as_tensor(g)
     if g.ndim != 4 or cn(g.data).shape != argmax.shape:
         raise ValueError(f"max_pool2d_scatter: gradient of shape {g.shape} does not match the pooled output "
                          f"{cn(argmax).shape}")
@@ -62,6 +62,9 @@ def max_pool2d_gather(h, argmax, kernel_size, stride, padding=0):
     """For every pooling window, the value of h at the window's (saved) argmax."""
     kernel, stride, padding = pair(kernel_size, "kernel_size", "max_pool2d_gather"), pair(
         stride, "stride", "max_pool2d_gather"), pair(padding, "padding", "max_pool2d_gather", minimum=0)
+    h = as_tensor(h)
+    if h.ndim != 4 or h.shape[:2] != cn(argmax).shape[:2]:
+        raise ValueError(f"max_pool2d_gather: expected (N, C, H, W) with (N, C)={cn(argmax).shape[:2]}, got {h.shape}")
     out = max_gather(cn(h.data), argmax, kernel, stride, padding)
     return record("max_pool2d_gather", cn(out), (h,), argmax=argmax, kernel_size=kernel, stride=stride,
                   padding=padding)
@@ -88,7 +91,7 @@ def avg_pool2d_adjoint(g, in_hw, kernel_size, stride, padding=0):
     """Each value of g shared equally by the kh*kw inputs of its window; spatial size `in_hw`."""
     kernel, stride, padding = pair(kernel_size, "kernel_size", "avg_pool2d_adjoint"), pair(
         stride, "stride", "avg_pool2d_adjoint"), pair(padding, "padding", "avg_pool2d_adjoint", minimum=0)
-    in_hw = tuple(int(v) for v in in_hw)
+    in_hw, g = tuple(int(v) for v in in_hw), as_tensor(g)
     if g.ndim != 4 or g.shape[2:] != out_size(in_hw, kernel, stride, padding, "avg_pool2d_adjoint"):
         raise ValueError(f"avg_pool2d_adjoint: gradient of shape {g.shape} does not fit an input of size {in_hw}")
     dx = avg_spread(cn(g.data), in_hw, kernel, stride, padding)
