@@ -1,0 +1,217 @@
+"""Photo orientation: the data pipeline's labels, the explanation rules, and the demo end to end."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import minigrad as mg  # noqa: E402
+from minigrad import nn  # noqa: E402
+from minigrad.nn.explain import saliency  # noqa: E402
+from models import orientation as orient  # noqa: E402
+
+
+def _marked(n=3, s=12, c=3, seed=0, rows=1):
+    """Random photos whose top `rows` rows are white and the rest darker: 'up' is visible."""
+    x = np.random.default_rng(seed).uniform(0, 0.5, (n, s, s, c)).astype(np.float32)
+    x[:, :rows] = 1.0
+    return x
+
+
+def _bright_edge(img):
+    """Which edge of an (S, S[, C]) image is the white one: 'top', 'left', 'bottom' or 'right'."""
+    m = img if img.ndim == 2 else img.mean(axis=-1)
+    edges = {"top": m[0].mean(), "left": m[:, 0].mean(), "bottom": m[-1].mean(), "right": m[:, -1].mean()}
+    return max(edges, key=edges.get)
+
+
+# a photo turned k quarter turns counter-clockwise has its top edge on this side
+EDGE_OF_LABEL = {0: "top", 1: "left", 2: "bottom", 3: "right"}
+
+
+# --------------------------------------------------------------------------- rotation labels
+
+
+def test_rotation_batch_labels_are_counter_clockwise_quarter_turns():
+    img = np.arange(4, dtype=np.float32).reshape(1, 2, 2)  # [[0, 1], [2, 3]]
+    x, y = orient.rotation_batch(img)
+    assert y.tolist() == [0, 1, 2, 3]
+    assert x[0].tolist() == [[0, 1], [2, 3]]
+    assert x[1].tolist() == [[1, 3], [0, 2]]  # 90 degrees counter-clockwise: the top row goes left
+    assert x[2].tolist() == [[3, 2], [1, 0]]
+    assert x[3].tolist() == [[2, 0], [3, 1]]
+
+
+def test_rotation_batch_keeps_a_photos_four_rotations_together():
+    photos = _marked(n=3)
+    x, y = orient.rotation_batch(photos)
+    assert x.shape == (12,) + photos.shape[1:] and y.tolist() == [0, 1, 2, 3] * 3
+    for i in range(3):
+        for k in range(4):
+            np.testing.assert_array_equal(np.rot90(x[4 * i + k], -k), photos[i])
+            assert _bright_edge(x[4 * i + k]) == EDGE_OF_LABEL[k]
+
+
+def test_one_random_rotation_per_photo_labels_match():
+    photos = _marked(n=40)
+    x, y = orient.rotation_batch(photos, np.random.default_rng(1), all_four=False)
+    assert len(x) == 40 and set(y.tolist()) == {0, 1, 2, 3}
+    for img, k in zip(x, y):
+        assert _bright_edge(img) == EDGE_OF_LABEL[int(k)]
+
+
+# --------------------------------------------------------------------------- cropping and augmentation
+
+
+def test_crop_resize_full_crop_is_identity_and_matches_pil_bilinear():
+    from PIL import Image
+    x = np.random.default_rng(0).random((2, 20, 20), dtype=np.float32)
+    same = orient.crop_resize(x, [0, 0], [0, 0], [20, 20], 20)
+    np.testing.assert_allclose(same, x, atol=1e-6)
+    got = orient.crop_resize(x[:1], [3], [2], [16], 20)[0]
+    ref = np.asarray(Image.fromarray(x[0]).crop((2, 3, 18, 19)).resize((20, 20), Image.Resampling.BILINEAR))
+    np.testing.assert_allclose(got, ref, atol=1e-5)
+
+
+def test_crop_resize_reads_only_inside_the_crop():
+    x = np.zeros((1, 10, 10, 3), np.float32)
+    x[0, 2:8, 3:9] = 1.0  # a 6x6 square of ones, zeros around it
+    out = orient.crop_resize(x, [2], [3], [6], 10)
+    np.testing.assert_allclose(out, 1.0)
+
+
+def test_flip_does_not_commute_with_a_quarter_turn():
+    """Why the pipeline flips BEFORE rotating: a mirrored 90-degree photo is the mirrored photo at 270."""
+    img = np.random.default_rng(0).random((5, 5))
+    flipped_after = np.rot90(img, 1)[:, ::-1]
+    assert not np.array_equal(flipped_after, np.rot90(img[:, ::-1], 1))
+    np.testing.assert_array_equal(flipped_after, np.rot90(img[:, ::-1], 3))
+
+
+def test_augmentation_then_rotation_preserves_labels():
+    photos = _marked(n=64, s=16, rows=4)  # a 15% crop cuts at most 2 rows: the white band survives
+    rng = np.random.default_rng(0)
+    aug = orient.augment(photos, rng, flip=True, crop=0.15, jitter=0.1)
+    assert aug.shape == photos.shape and aug.dtype == photos.dtype
+    assert 0.0 <= aug.min() and aug.max() <= 1.0
+    x, y = orient.rotation_batch(aug)
+    for img, k in zip(x, y):
+        assert _bright_edge(img) == EDGE_OF_LABEL[int(k)]
+
+
+def test_augmentation_flips_horizontally_and_only_that():
+    photos = np.random.default_rng(0).random((200, 8, 8, 3)).astype(np.float32)
+    aug = orient.augment(photos, np.random.default_rng(3), flip=True)
+    same = [np.array_equal(a, p) for a, p in zip(aug, photos)]
+    mirrored = [np.array_equal(a, p[:, ::-1]) for a, p in zip(aug, photos)]
+    assert all(s or m for s, m in zip(same, mirrored))
+    assert 60 < sum(mirrored) < 140  # about half
+
+
+def test_normalizer_is_rotation_invariant_and_round_trips():
+    photos = np.random.default_rng(0).random((6, 8, 8, 3)).astype(np.float32)
+    norm = orient.Normalizer.fit(photos)
+    x, _ = orient.rotation_batch(photos)
+    assert np.allclose(orient.Normalizer.fit(x).mean, norm.mean, atol=1e-6)
+    z = norm(photos)
+    assert z.shape == (6, 3, 8, 8)
+    np.testing.assert_allclose(norm.undo(z), photos, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- explanation rules
+
+
+def _tiny_net():
+    """2 inputs -> 3 relu units -> 1 output, in float64, with weights chosen for hand computation."""
+    net = nn.Sequential(nn.Linear(2, 3, dtype=np.float64), nn.ReLU(), nn.Linear(3, 1, dtype=np.float64))
+    net[0].weight.data[:] = [[2, -1], [1, 0], [-1, -1]]
+    net[0].bias.data[:] = [0.5, -1, 0]
+    net[2].weight.data[:] = [[2, -1, 3]]
+    net[2].bias.data[:] = [0.25]
+    return net.eval()
+
+
+def test_explanation_rules_on_a_tiny_network_computed_by_hand():
+    # x = (2, 1): pre-activations W1 x + b1 = (4 - 1 + 0.5, 2 - 1, -3) = (3.5, 1, -3)
+    #   unit 1: active, gets g = +2;  unit 2: active, g = -1;  unit 3: inactive, g = +3.
+    # plain:     pass active units          -> g_pre = (2, -1, 0); W1^T g_pre = (2*2 - 1*1, 2*-1 + 0) = (3, -2)
+    # guided:    active and g > 0           -> g_pre = (2, 0, 0);  W1^T g_pre = (4, -2)
+    # deconvnet: g > 0, whatever the input  -> g_pre = (2, 0, 3);  W1^T g_pre = (4 - 3, -2 - 3) = (1, -5)
+    # positive:  max(W2, 0) = (2, 0, 3), active units -> g_pre = (2, 0, 0);
+    #            max(W1, 0) = [[2, 0], [1, 0], [0, 0]] -> (2*2, 0) = (4, 0)
+    net = _tiny_net()
+    x = np.array([[2.0, 1.0]])
+    expected = {"plain": [3, -2], "guided": [4, -2], "deconvnet": [1, -5], "positive_paths": [4, 0]}
+    for method, want in expected.items():
+        np.testing.assert_allclose(saliency(net, x, 0, method), [want], err_msg=method)
+
+
+def test_presets_through_override_scope_match_saliency_and_end_with_it():
+    net = _tiny_net()
+    x = mg.tensor([[2.0, 1.0]], requires_grad=True)
+    out = net(x).sum()
+    with mg.rules.override(relu=mg.rules.guided_relu):
+        out.backward(retain_graph=True)
+    np.testing.assert_allclose(x.grad.data, [[4, -2]])
+    for preset, want in (("deconvnet", [1, -5]), ("positive_paths", [4, 0])):
+        x.grad = None
+        with mg.rules.override(preset):
+            out.backward(retain_graph=True)
+        np.testing.assert_allclose(x.grad.data, [want], err_msg=preset)
+    x.grad = None
+    out.backward()  # outside every scope: the true gradient again
+    np.testing.assert_allclose(x.grad.data, [[3, -2]])
+    assert mg.rules.overridden() == {}
+
+
+def test_presets_end_with_their_scope_even_after_an_error():
+    net = _tiny_net()
+    with pytest.raises(RuntimeError):
+        with mg.rules.override("positive_paths"):
+            raise RuntimeError("boom")
+    np.testing.assert_allclose(saliency(net, [[2.0, 1.0]], 0), [[3, -2]])
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 1), (1, 2)])
+def test_positive_paths_uses_clamped_weights_in_conv_and_linear(stride, padding):
+    """Without relus a network is linear, so its positive-paths map is exactly the plain gradient of
+    the same network with every weight replaced by max(W, 0): checks any conv geometry."""
+    mg.nn.manual_seed(stride * 10 + padding)
+    conv = nn.Conv2d(2, 3, 3, stride=stride, padding=padding, dtype=np.float64)
+    side = (7 + 2 * padding - 3) // stride + 1
+    net = nn.Sequential(conv, nn.Flatten(), nn.Linear(3 * side * side, 2, dtype=np.float64)).eval()
+    x = np.random.default_rng(0).normal(size=(2, 2, 7, 7))
+    got = saliency(net, x, [0, 1], "positive_paths")
+    for layer in (net[0], net[2]):
+        layer.weight.data[:] = np.maximum(layer.weight.data, 0)
+    np.testing.assert_allclose(got, saliency(net, x, [0, 1], "plain"), rtol=1e-10, atol=1e-12)
+
+
+def test_positive_paths_map_is_non_negative_and_linear_in_the_seed():
+    mg.nn.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1, dtype=np.float64), nn.ReLU(), nn.MaxPool2d(2),
+                        nn.Flatten(), nn.Linear(4 * 4 * 4, 8, dtype=np.float64), nn.ReLU(),
+                        nn.Linear(8, 3, dtype=np.float64)).eval()
+    x = np.random.default_rng(1).normal(size=(2, 3, 8, 8))
+    maps = [saliency(net, x, c, "positive_paths") for c in range(3)]
+    assert all((m >= 0).all() for m in maps) and any(m.max() > 0 for m in maps)
+    # no g > 0 test at the relus: the map of score0 - score1 is the difference of their maps
+    xt = mg.tensor(x, requires_grad=True)
+    with mg.rules.override("positive_paths"):
+        net(xt).backward(np.array([[1.0, -1.0, 0.0]] * 2))
+    np.testing.assert_allclose(xt.grad.data, maps[0] - maps[1], atol=1e-12)
+
+
+def test_saliency_rejects_bad_targets_and_methods():
+    net = _tiny_net()
+    with pytest.raises(ValueError, match="outside 0..0"):
+        saliency(net, [[1.0, 1.0]], 3)
+    with pytest.raises(KeyError, match="unknown method"):
+        saliency(net, [[1.0, 1.0]], 0, "smoothgrad")
