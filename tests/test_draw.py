@@ -313,7 +313,7 @@ def test_buffers_are_named_and_kept_in_their_module_when_the_model_is_given():
     nodes, _ = parse(mg.draw(y, model=net, collapse=True))   # folded into the module, not an input
     (mod,) = [t for k, (t, _) in nodes.items() if t.startswith("0: Shift")]
     assert "(3, 4) → (3, 4)" in mod and "(4,)" not in mod
-    # without the model the buffer is an anonymous constant, drawn as data outside the module
+    # without the model the buffer is an anonymous constant
     nodes, _ = parse(mg.draw(y))
     assert "constant (4,) float32" in [t for t, _ in nodes.values()]
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from ..tensor import Tensor
 from .layout import Layout
-from .render import DotNotFoundError, Renderer, module_buffers, save
+from .render import DotNotFoundError, Renderer, gradient_norms, module_buffers, save
 
 __all__ = ["draw", "save", "DotNotFoundError"]
 
@@ -39,10 +39,10 @@ def draw(*outputs, grads=False, values=False, collapse=False, model=None, rankdi
                the module calls at nesting depth n exactly (1: the whole model is one box).
     model:     the nn.Module that ran, used to name clusters by class ("fc1 (Linear)") and to
                recognise its buffers (grey boxes named like "norm.mean", kept inside the module).
-               Without it a non-scalar constant is drawn as data, outside every module.
+               Without it buffers are drawn as anonymous constants.
     rankdir:   "TB" (top to bottom, default) or "LR", "BT", "RL".
     max_nodes: refuse (ValueError) to draw more boxes than this; None for no cap.
-    title:     text in front of the legend at the top.
+    title:     text in front of the node counts, on the title line above the legend.
 
     Ops whose backward rule is overridden in the current scope (mg.rules.override) are orange and
     labelled "relu -> guided_relu". Draw before backward, or after `backward(retain_graph=True)`:
@@ -61,7 +61,6 @@ def draw(*outputs, grads=False, values=False, collapse=False, model=None, rankdi
                 "collapse=True to draw each module call as one node, or a higher max_nodes")
         raise ValueError(f"draw: the graph has {n} nodes, more than max_nodes={max_nodes}; pass {hint} "
                          f"(e.g. max_nodes={n})")
-    from .render import gradient_norms
     gmap = gradient_norms(layout, grads) if grads else None
     return Renderer(layout, gmap, values, model, rankdir, title).graph()
 

@@ -213,16 +213,6 @@ class Layout:
             common = level[0]
         return common
 
-    def calls(self):
-        """Every module call, outermost first (depth-first)."""
-        out, stack = [], list(reversed(self.root.children))
-        while stack:
-            c = stack.pop()
-            out.append(c)
-            stack.extend(reversed(c.children))
-        return out
-
-
 def _add_once(lst, t):
     if all(t is not u for u in lst):
         lst.append(t)

@@ -1,9 +1,10 @@
 """Turn a Layout into a styled graphviz.Digraph, and write it to a file.
 
 Colours carry meaning and the graph's title doubles as the legend: blue boxes are parameters,
-yellow ellipses inputs that require grad, dashed grey boxes constants, white rounded boxes ops,
-green the outputs, orange an op whose backward rule is overridden in the current scope, violet a
-collapsed module call. Clusters are module calls, tinted darker the deeper they nest.
+grey boxes module buffers, yellow ellipses inputs that require grad, dashed grey boxes constants,
+white rounded boxes ops, green the outputs, orange an op whose backward rule is overridden in the
+current scope, violet a collapsed module call. Clusters are module calls, tinted darker the deeper
+they nest. The legend lists only the kinds that appear.
 """
 from __future__ import annotations
 
@@ -201,7 +202,7 @@ class Renderer:
         Graph = digraph_class()
         g = Graph("minigrad", graph_attr=dict(rankdir=self.rankdir, nodesep="0.18", ranksep="0.28",
                                               fontname="Helvetica", fontsize="11", labelloc="t",
-                                              labeljust="l", newrank="true", compound="true"),
+                                              labeljust="l", newrank="true"),
                   node_attr=dict(fontname="Helvetica", fontsize="10", height="0.3", margin="0.08,0.03",
                                  penwidth="1.2"),
                   edge_attr=dict(color="#868e96", arrowsize="0.6", penwidth="1.0"))
@@ -319,9 +320,9 @@ class Renderer:
         cells = []
         for text, fill, border in chips:
             # every size fixed: graphviz would otherwise stretch the chips to the title's width
-            box = f'bgcolor="{fill}" color="{border}" border="1"' if fill else ""
+            frame = f'bgcolor="{fill}" color="{border}" border="1"' if fill else ""
             body = html.escape(text) if fill else f'<font color="#c92a2a">{html.escape(text)}</font>'
-            cells.append(f'<td {box} fixedsize="true" width="{chip_width(text)}" height="18">{body}</td>')
+            cells.append(f'<td {frame} fixedsize="true" width="{chip_width(text)}" height="18">{body}</td>')
         width = sum(chip_width(t) for t, _, _ in chips) + 3 * (len(chips) + 1)
         row = (f'<table border="0" cellspacing="3" cellpadding="0" fixedsize="true" width="{width}" '
                f'height="24"><tr>' + "".join(cells) + "</tr></table>")
