@@ -87,9 +87,8 @@ def test_inplace_keeps_identity_and_dtype_rules():
 
 def test_detect_anomaly_names_op_and_creation_site():
     x = mg.tensor([0.0, 1.0], requires_grad=True)
-    with mg.detect_anomaly():
-        with np.errstate(divide="ignore"):
-            y = mg.sqrt(x).sum()  # d sqrt / dx = inf at 0
+    with mg.detect_anomaly(), np.errstate(divide="ignore"):
+        y = mg.sqrt(x).sum()  # d sqrt / dx = inf at 0
         with pytest.raises(FloatingPointError, match="'sqrt'.*test_reliability.py:\\d+"):
             y.backward()
 
