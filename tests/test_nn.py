@@ -187,6 +187,27 @@ def test_linear_matches_numpy_and_has_pytorch_layout_and_init():
     np.testing.assert_allclose(y3.data.reshape(4, 7), y.data, rtol=1e-6)
 
 
+def test_linear_weight_layout_and_gradient_layout_agree_for_fast_updates():
+    lin = nn.Linear(6, 4)
+    assert lin.weight.shape == (4, 6) and lin.weight.data.T.flags.c_contiguous  # (in, out) memory
+    c_order = nn.Parameter(np.ascontiguousarray(lin.weight.data))
+    x = mg.tensor(np.random.default_rng(0).standard_normal((3, 6)).astype(np.float32), requires_grad=True)
+    grads = []
+    for w in (lin.weight, c_order):
+        y = F.linear(x, w, lin.bias)
+        (y * y).sum().backward()
+        assert w.grad.data.flags.f_contiguous == w.data.flags.f_contiguous  # no mixed-order update
+        grads.append((y.data, w.grad.data, x.grad.data))
+        x.grad = None
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    sd = lin.state_dict()
+    fresh = nn.Linear(6, 4)
+    fresh.load_state_dict(sd)
+    assert fresh.weight.data.T.flags.c_contiguous
+    np.testing.assert_array_equal(fresh.weight.data, lin.weight.data)
+
+
 def test_manual_seed_makes_init_reproducible():
     mg.manual_seed(3)
     a = nn.Linear(4, 4).weight.data.copy()

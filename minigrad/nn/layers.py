@@ -21,7 +21,8 @@ class Linear(Module):
             if not isinstance(v, (int, np.integer)) or v <= 0:
                 raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
-        self.weight = Parameter(np.zeros((out_features, in_features)), dtype=dtype)
+        # (out, in) as in PyTorch, stored in F order: see nn/functional.py for the measurements
+        self.weight = Parameter(np.zeros((in_features, out_features), dtype=dtype).T, dtype=dtype)
         if bias:
             self.bias = Parameter(np.zeros(out_features), dtype=dtype)
         else:

@@ -1,6 +1,8 @@
 """Test data for the ops that minigrad.nn registers (linear, conv2d and its family, pools)."""
 from __future__ import annotations
 
+import numpy as np
+
 import minigrad.nn.functional as F
 from minigrad.nn._windows import cn, max_windows
 from minigrad.nn.conv import conv2d_input_grad, conv2d_weight_grad
@@ -17,6 +19,14 @@ def _linear(d):
     if d.integers(0, 1):
         return F.linear, xs + [d.array((n_out,))]
     return F.linear, xs
+
+
+@spec("cross_entropy")
+def _cross_entropy(d):
+    n, c = d.integers(1, 4), d.integers(1, 4)
+    labels = np.array([d.integers(0, c - 1) for _ in range(n)])
+    reduction = d.choice(["mean", "sum", "none"])
+    return (lambda z: F.cross_entropy(z, labels, reduction)), [d.array((n, c)) * 3]
 
 
 def _conv_geometry(d):
