@@ -269,11 +269,11 @@ def plot_confusion(matrices, names, suptitle=None):
     Counts are written in the cells when there are few classes; with many, only colour shows.
     """
     k = len(names)
-    side = min(max(3.2, 0.45 * k + 1.6), 12)
+    side = min(max(3.2, 0.45 * k + 1.6), 7.0)
     fig, axes = plt.subplots(1, len(matrices), figsize=(side * len(matrices), side + 0.5), squeeze=False)
     annotate = k <= 12
     labels = names if k <= 45 else [str(i) for i in range(k)]
-    fs = 9 if k <= 12 else max(4, 9 - k // 10)
+    fs = 9 if k <= 12 else max(4.5, 9 - k / 8)
     for ax, (title, cm) in zip(axes[0], matrices.items()):
         cm = np.asarray(cm)
         rows = cm.sum(axis=1, keepdims=True)

@@ -23,7 +23,8 @@ import minigrad as mg
 from demos import common
 from demos.faces_figures import make_figures
 from models.datasets import DEFAULT_FACES, load_faces, split_by_person
-from models.faces import FaceAugment, FaceMLP, NearestNeighbor, SoftmaxRegression, accuracy, save_model
+from models.faces import (FaceAugment, FaceMLP, NearestNeighbor, Normalize, SoftmaxRegression, accuracy,
+                          save_model)
 from models.train import fit
 
 # chosen on the validation split of facescrub6 (mean over split seeds 0, 1, 2; see the issue-5 report)
@@ -101,8 +102,6 @@ def run_1nn(data):
 
     The variant with the best validation accuracy is the one reported as "1nn"; returns
     (its accuracies + name, every variant's accuracies, its test predictions)."""
-    from models.faces import Normalize
-
     Xtr, ytr = data["train"]
     norm = Normalize(Xtr[0].size).fit(Xtr)
     variants, test_pred = {}, {}

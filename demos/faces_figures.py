@@ -37,7 +37,7 @@ def _examples(data, names, rng, per=8):
 
 def _templates(model, names, metrics, key, label):
     T = model.templates()
-    fig = common.template_grid(T, names, ncols=min(len(names), 8), cell=2.3,
+    fig = common.template_grid(T, names, ncols=min(len(names), 8), cell=2.3 if len(names) <= 8 else 1.5,
                                suptitle=f"Visualizing the parameters W: {label}", colorbar_label="weight W(1, pixel, k)")
     name = f"templates_{key}.png"
     acc = metrics[key]["test_acc"]
