@@ -133,7 +133,8 @@ class MinigradCNN:
 
     def step(self, x, y):
         self.opt.zero_grad()
-        loss = self.F.cross_entropy(self.model(self.mg.tensor(x)), y)
+        # mg.Tensor wraps the batch without a copy (mg.tensor copies), as torch.from_numpy does
+        loss = self.F.cross_entropy(self.model(self.mg.Tensor(x)), y)
         loss.backward()
         self.opt.step()
         return loss.item()

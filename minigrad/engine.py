@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .tensor import Tensor, _anomaly, _GradMode, _owner, _wrap, as_tensor, is_grad_enabled
+from .tensor import Tensor, _anomaly, _GradMode, _owner, _versions, _wrap, as_tensor, is_grad_enabled
 
 _FREED = ("Trying to backward through the graph a second time: its saved values were freed by the "
           "first backward. Pass retain_graph=True to the first .backward() (or use a persistent "
@@ -30,18 +30,18 @@ def _tape(roots):
     while stack:
         t = stack.pop()
         node = t._node
-        if id(node) in seen:
+        if node in seen:
             continue
-        seen.add(id(node))
+        seen.add(node)
         if node.inputs is None:
             raise RuntimeError(_FREED)
         entries.append((node.seq, node, t))
         for x in node.inputs:
             if x._node is not None and x._node.seq > node.seq:
                 x = _as_of(x, node.seq)
-            if x._node is not None and id(x._node) not in seen:
+            if x._node is not None and x._node not in seen:
                 stack.append(x)
-    entries.sort(key=lambda e: e[0], reverse=True)
+    entries.sort(reverse=True)  # by seq alone: sequence numbers are unique
     return entries
 
 
@@ -78,6 +78,53 @@ def _anomaly_check(node, grads):
                                      f"(nan or inf) in the gradient of input {i}")
 
 
+class _RulesInForce(dict):
+    """op -> (rule, its array twin or None, whether it reads input values), looked up once per op
+    per backward pass: the overrides in force cannot change while the pass runs."""
+
+    def __init__(self, plain):
+        super().__init__()
+        self.plain = plain
+
+    def __missing__(self, op):
+        rule = rules.get(op)
+        twin = rules.array_rule(op, rule) if self.plain else None
+        entry = self[op] = (rule, twin, rules.reads_values(op, rule))
+        return entry
+
+
+def _call_rule(node, out, g, in_force):
+    """Run the rule in force for `node`; returns one gradient per input (None where none).
+
+    Without create_graph (`in_force.plain`) `g` and the results are ndarrays, and the op's array
+    twin runs when it has one, so the common case costs numpy calls, not recorded minigrad ops.
+    Otherwise `g` and the results are Tensors, recorded so they can be differentiated again.
+    """
+    rule, twin, reads = in_force[node.op]
+    if reads and _versions(node.inputs) != node.versions:
+        _check_versions(node)  # raises, naming the input that changed
+    if twin is not None:
+        grads = twin(g, out.data, *node.inputs, **node.attrs)
+    else:
+        grads = rule(_wrap(g) if in_force.plain else g, out, *node.inputs, **node.attrs)
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
+        raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(node.inputs)} "
+                        f"gradients (None where none), got {type(grads).__name__}")
+    if twin is None:
+        convert = _as_array if in_force.plain else as_tensor
+        grads = [None if gi is None else convert(gi) for gi in grads]
+    return grads
+
+
+def _as_array(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+def _accumulate(a, b):
+    """a + b, where a (a gradient so far, or None) is never modified: it may be shared."""
+    return b if a is None else a + b
+
+
 def run_backward(roots, root_grads, sources=None, retain_graph=False, create_graph=False):
     """Propagate `root_grads` from `roots` to the leaves.
 
@@ -85,29 +132,28 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
     without, accumulate into `.grad` of the leaves (PyTorch semantics).
     """
     entries = _tape(roots)
+    # without create_graph nothing records the backward pass: gradients travel as bare ndarrays and
+    # are wrapped into Tensors only where they land (.grad, the returned gradients)
+    plain = not create_graph
+    box = _wrap if plain else (lambda t: t)
     grads = {}
     for r, g in zip(roots, root_grads):
-        grads[id(r)] = grads[id(r)] + g if id(r) in grads else g
+        grads[id(r)] = _accumulate(grads.get(id(r)), g.data if plain else g)
     wanted = {id(s): None for s in sources} if sources is not None else None
     anomaly = _anomaly.get()
+    in_force = _RulesInForce(plain)
     with _GradMode(create_graph):
         for _, node, out in entries:
             g = grads.pop(id(out), None)
             if wanted is not None and id(out) in wanted:
                 wanted[id(out)] = g
             if g is not None and out._retain and sources is None:
-                out.grad = g if out.grad is None else out.grad + g
+                out.grad = box(g) if out.grad is None else box(_accumulate(out.grad.data if plain else out.grad, g))
             if g is None:
                 if not retain_graph:
                     node.inputs = node.attrs = None
                 continue
-            rule = rules.get(node.op)
-            if rules.reads_values(node.op, rule):
-                _check_versions(node)
-            in_grads = rule(g, out, *node.inputs, **node.attrs)
-            if not isinstance(in_grads, (tuple, list)) or len(in_grads) != len(node.inputs):
-                raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(node.inputs)} "
-                                f"gradients (None where none), got {type(in_grads).__name__}")
+            in_grads = _call_rule(node, out, g, in_force)
             if anomaly:
                 _anomaly_check(node, in_grads)
             for x, gx in zip(node.inputs, in_grads):
@@ -117,22 +163,22 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
                     x = _as_of(x, node.seq)
                     if not x.requires_grad:
                         continue
-                gx = as_tensor(gx)
-                if gx.shape != x.shape:
-                    gx = sum_to(gx, x.shape, node.op)
-                if gx.dtype != x.dtype:
-                    gx = gx.astype(x.dtype)
+                if gx.shape != x.data.shape:
+                    gx = sum_to(gx, x.data.shape, node.op)
+                if gx.dtype != x.data.dtype:
+                    gx = gx.astype(x.data.dtype)
                 key = id(x)
-                if x._node is None:  # a leaf
-                    if wanted is not None:
-                        if key in wanted:
-                            wanted[key] = gx if wanted[key] is None else wanted[key] + gx
-                    else:
-                        x.grad = gx if x.grad is None else x.grad + gx
-                else:
+                if x._node is not None:
                     grads[key] = grads[key] + gx if key in grads else gx
+                elif wanted is not None:  # a leaf, and the caller wants gradients returned
+                    if key in wanted:
+                        wanted[key] = _accumulate(wanted[key], gx)
+                else:                     # a leaf: accumulate into .grad
+                    x.grad = box(gx) if x.grad is None else box(_accumulate(x.grad.data if plain else x.grad, gx))
             if not retain_graph:
                 node.inputs = node.attrs = None
+    if wanted is not None and plain:
+        wanted = {k: None if v is None else _wrap(v) for k, v in wanted.items()}
     for r, g in zip(roots, root_grads):  # a root that is itself a leaf
         if r._node is None:
             if wanted is None:

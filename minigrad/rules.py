@@ -14,6 +14,7 @@ import contextvars
 
 _registry: dict = {}
 _shape_only: set = set()  # ops whose built-in rule reads only the shapes of its inputs, not values
+_array_twins: dict = {}   # op -> (the rule it twins, the same VJP on ndarrays); see register_array
 _overrides = contextvars.ContextVar("minigrad_rule_overrides", default=None)
 presets: dict = {}
 
@@ -32,6 +33,30 @@ def register(op, rule=None, *, shape_only=False):
     _registry[op] = rule
     (_shape_only.add if shape_only else _shape_only.discard)(op)
     return rule
+
+
+def register_array(op, array_rule=None):
+    """Register the ndarray twin of `op`'s rule (a decorator placed right below that rule).
+
+    `array_rule(g, out, *inputs, **attrs)` computes the same gradients with numpy: `g` and `out`
+    are ndarrays, the inputs stay Tensors (read `.data`, and `.requires_grad` to skip work), and it
+    returns ndarrays (None where no gradient). Backward uses it when it records nothing (no
+    create_graph) and the rule it twins is in force: it then costs a numpy call per gradient
+    instead of a recorded minigrad op. An override, or registering another rule for `op`, makes
+    backward use that rule instead; the twin serves again when the original is back.
+    """
+    if array_rule is None:
+        return lambda fn: register_array(op, fn)
+    if op not in _registry:
+        raise KeyError(f"register_array({op!r}): register the op's rule first, then its array twin")
+    _array_twins[op] = (_registry[op], array_rule)
+    return array_rule
+
+
+def array_rule(op, rule):
+    """The ndarray twin of `rule` when `rule` is the one it was registered for, else None."""
+    twin = _array_twins.get(op)
+    return twin[1] if twin is not None and twin[0] is rule else None
 
 
 def reads_values(op, rule):

@@ -32,7 +32,7 @@ class Node:
         self.inputs = inputs      # tuple of Tensors; None once freed after backward
         self.attrs = attrs        # keyword arguments of the rule (axes, saved arrays, ...)
         self.seq = next(_seq)
-        self.versions = tuple([_owner(t)._version for t in inputs])
+        self.versions = _versions(inputs)
         self.scope = _scope.get()
         self.where = _creation_site() if _anomaly.get() else None
 
@@ -43,6 +43,11 @@ class Node:
 def _owner(t):
     """The tensor whose version counter guards `t`'s memory: its base when `t` is a view."""
     return t if t._base is None else t._base
+
+
+def _versions(inputs):
+    """The version of each input's memory, as a node saves them and backward compares them."""
+    return tuple([t._version if t._base is None else t._base._version for t in inputs])
 
 
 def _creation_site():

@@ -2,6 +2,8 @@
 
 Rules never unbroadcast: the engine sums every gradient down to its input's shape. Rules that
 would waste a large computation on an input nobody differentiates check `requires_grad` first.
+Below each rule sits its ndarray twin (`rules.register_array`): the same formula on arrays, which
+backward runs when it records nothing; the Tensor rule serves higher-order gradients.
 
 Tie conventions (documented and tested): relu'(0) = 0, |x|'(0) = 0, clip passes the gradient at
 its bounds, maximum/minimum split the gradient equally between tied inputs.
@@ -42,12 +44,22 @@ def add_vjp(g, out, a, b):
     return g, g
 
 
+@rules.register_array("add")
+def add_vjp_array(g, out, a, b):
+    return g, g
+
+
 def sub(a, b):
     return _binary("sub", np.subtract, a, b)
 
 
 @rules.register("sub", shape_only=True)
 def sub_vjp(g, out, a, b):
+    return g, (-g if b.requires_grad else None)
+
+
+@rules.register_array("sub")
+def sub_vjp_array(g, out, a, b):
     return g, (-g if b.requires_grad else None)
 
 
@@ -60,6 +72,11 @@ def mul_vjp(g, out, a, b):
     return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
 
 
+@rules.register_array("mul")
+def mul_vjp_array(g, out, a, b):
+    return (g * b.data if a.requires_grad else None), (g * a.data if b.requires_grad else None)
+
+
 def div(a, b):
     return _binary("div", np.true_divide, a, b)
 
@@ -67,6 +84,12 @@ def div(a, b):
 @rules.register("div")
 def div_vjp(g, out, a, b):
     ga = g / b
+    return (ga if a.requires_grad else None), (-ga * out if b.requires_grad else None)
+
+
+@rules.register_array("div")
+def div_vjp_array(g, out, a, b):
+    ga = g / b.data
     return (ga if a.requires_grad else None), (-ga * out if b.requires_grad else None)
 
 
@@ -81,12 +104,24 @@ def pow_vjp(g, out, a, b):
     return ga, gb
 
 
+@rules.register_array("pow")
+def pow_vjp_array(g, out, a, b):
+    ga = g * b.data * a.data ** (b.data - 1) if a.requires_grad else None
+    gb = g * out * np.log(a.data) if b.requires_grad else None
+    return ga, gb
+
+
 def neg(x):
     return record("neg", np.negative(x.data), (x,))
 
 
 @rules.register("neg", shape_only=True)
 def neg_vjp(g, out, x):
+    return (-g,)
+
+
+@rules.register_array("neg")
+def neg_vjp_array(g, out, x):
     return (-g,)
 
 
@@ -101,6 +136,11 @@ def exp_vjp(g, out, x):
     return (g * out,)
 
 
+@rules.register_array("exp")
+def exp_vjp_array(g, out, x):
+    return (g * out,)
+
+
 def log(x):
     return record("log", np.log(x.data), (x,))
 
@@ -110,12 +150,22 @@ def log_vjp(g, out, x):
     return (g / x,)
 
 
+@rules.register_array("log")
+def log_vjp_array(g, out, x):
+    return (g / x.data,)
+
+
 def sqrt(x):
     return record("sqrt", np.sqrt(x.data), (x,))
 
 
 @rules.register("sqrt")
 def sqrt_vjp(g, out, x):
+    return (g / (out * 2),)
+
+
+@rules.register_array("sqrt")
+def sqrt_vjp_array(g, out, x):
     return (g / (out * 2),)
 
 
@@ -128,6 +178,11 @@ def abs_vjp(g, out, x):
     return (g * _wrap(np.sign(x.data)),)  # sign(0) = 0: the subgradient 0 at the kink
 
 
+@rules.register_array("abs")
+def abs_vjp_array(g, out, x):
+    return (g * np.sign(x.data),)
+
+
 def sin(x):
     return record("sin", np.sin(x.data), (x,))
 
@@ -135,6 +190,11 @@ def sin(x):
 @rules.register("sin")
 def sin_vjp(g, out, x):
     return (g * cos(x),)
+
+
+@rules.register_array("sin")
+def sin_vjp_array(g, out, x):
+    return (g * np.cos(x.data),)
 
 
 def cos(x):
@@ -146,12 +206,22 @@ def cos_vjp(g, out, x):
     return (-g * sin(x),)
 
 
+@rules.register_array("cos")
+def cos_vjp_array(g, out, x):
+    return (-g * np.sin(x.data),)
+
+
 def tanh(x):
     return record("tanh", np.tanh(x.data), (x,))
 
 
 @rules.register("tanh")
 def tanh_vjp(g, out, x):
+    return (g * (1 - out * out),)
+
+
+@rules.register_array("tanh")
+def tanh_vjp_array(g, out, x):
     return (g * (1 - out * out),)
 
 
@@ -165,6 +235,11 @@ def sigmoid_vjp(g, out, x):
     return (g * out * (1 - out),)
 
 
+@rules.register_array("sigmoid")
+def sigmoid_vjp_array(g, out, x):
+    return (g * out * (1 - out),)
+
+
 def relu(x):
     return record("relu", np.maximum(x.data, 0), (x,))
 
@@ -172,6 +247,11 @@ def relu(x):
 @rules.register("relu")
 def relu_vjp(g, out, x):
     return (g * (x > 0),)  # relu'(0) = 0
+
+
+@rules.register_array("relu")
+def relu_vjp_array(g, out, x):
+    return (g * (x.data > 0),)
 
 
 # -- two-input selections ------------------------------------------------------------------------
@@ -186,6 +266,12 @@ def maximum_vjp(g, out, a, b):
     return (g * wa if a.requires_grad else None), (g * (1 - wa) if b.requires_grad else None)
 
 
+@rules.register_array("maximum")
+def maximum_vjp_array(g, out, a, b):
+    wa = ((a.data > b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+    return (g * wa if a.requires_grad else None), (g * (1 - wa) if b.requires_grad else None)
+
+
 def minimum(a, b):
     return _binary("minimum", np.minimum, a, b)
 
@@ -196,20 +282,36 @@ def minimum_vjp(g, out, a, b):
     return (g * wa if a.requires_grad else None), (g * (1 - wa) if b.requires_grad else None)
 
 
+@rules.register_array("minimum")
+def minimum_vjp_array(g, out, a, b):
+    wa = ((a.data < b.data) + 0.5 * (a.data == b.data)).astype(g.dtype)
+    return (g * wa if a.requires_grad else None), (g * (1 - wa) if b.requires_grad else None)
+
+
 def clip(x, lo=None, hi=None):
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
     return record("clip", np.clip(x.data, lo, hi), (x,), lo=lo, hi=hi)
 
 
-@rules.register("clip")
-def clip_vjp(g, out, x, lo, hi):
+def _inside(x, lo, hi):
+    """Where the gradient passes clip: inside [lo, hi], the bounds themselves included."""
     inside = np.ones(x.shape, dtype=bool)
     if lo is not None:
         inside &= x.data >= lo
     if hi is not None:
         inside &= x.data <= hi
-    return (g * _wrap(inside),)  # the bounds themselves pass the gradient
+    return inside
+
+
+@rules.register("clip")
+def clip_vjp(g, out, x, lo, hi):
+    return (g * _wrap(_inside(x, lo, hi)),)
+
+
+@rules.register_array("clip")
+def clip_vjp_array(g, out, x, lo, hi):
+    return (g * _inside(x, lo, hi),)
 
 
 def where(cond, a, b):
@@ -232,6 +334,13 @@ def where_vjp(g, out, a, b, cond):
             (where(cond, zero, g) if b.requires_grad else None))
 
 
+@rules.register_array("where")
+def where_vjp_array(g, out, a, b, cond):
+    zero = np.zeros((), dtype=g.dtype)
+    return ((np.where(cond, g, zero) if a.requires_grad else None),
+            (np.where(cond, zero, g) if b.requires_grad else None))
+
+
 def astype(x, dtype):
     dtype = np.dtype(dtype)
     if dtype == x.dtype:
@@ -244,6 +353,11 @@ def astype(x, dtype):
 @rules.register("cast", shape_only=True)
 def cast_vjp(g, out, x):
     return (astype(g, x.dtype),)
+
+
+@rules.register_array("cast")
+def cast_vjp_array(g, out, x):
+    return (g.astype(x.dtype),)
 
 
 # -- comparisons and logic: not differentiable, never recorded -----------------------------------

@@ -30,21 +30,32 @@ def _mT(x):
 
 @rules.register("matmul")
 def matmul_vjp(g, out, a, b):
+    return _matmul_grads(g, a, b, a.requires_grad, b.requires_grad)
+
+
+@rules.register_array("matmul")
+def matmul_vjp_array(g, out, a, b):
+    return _matmul_grads(g, a.data, b.data, a.requires_grad, b.requires_grad)
+
+
+def _matmul_grads(g, a, b, need_a, need_b):
+    """g @ b^T and a^T @ g, for whichever input needs it. Only methods that Tensors and ndarrays
+    share (reshape, swapaxes, .T, @), so the one formula serves the rule and its array twin."""
     # 1-D operands: lift to matrices as numpy does, so one formula covers every case
     A = a.reshape(1, -1) if a.ndim == 1 else a
     B = b.reshape(-1, 1) if b.ndim == 1 else b
     if a.ndim == 1 and b.ndim == 1:
         g = g.reshape(1, 1)
     elif a.ndim == 1:
-        g = g.expand_dims(-2)
+        g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
     elif b.ndim == 1:
-        g = g.expand_dims(-1)
+        g = g.reshape(g.shape + (1,))
     ga = gb = None
-    if a.requires_grad:
+    if need_a:
         ga = g @ _mT(B)
         if a.ndim == 1:
             ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
-    if b.requires_grad:
+    if need_b:
         gb = _mT(A) @ g
         if b.ndim == 1:
             gb = gb.reshape(gb.shape[:-1])

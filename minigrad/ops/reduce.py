@@ -38,6 +38,13 @@ def _expand(g, shape, axes, keepdims):
     return broadcast_to(g, shape)
 
 
+def _expand_array(g, shape, axes, keepdims):
+    """`_expand` on ndarrays, for the array twins of the rules."""
+    if not keepdims:
+        g = g.reshape(_kept_shape(shape, axes))
+    return np.broadcast_to(g, shape)
+
+
 def broadcast_to(x, shape):
     shape = tuple(shape)
     if x.shape == shape:
@@ -54,6 +61,11 @@ def broadcast_to_vjp(g, out, x):
     return (g,)  # the engine sums g back down to x's shape
 
 
+@rules.register_array("broadcast_to")
+def broadcast_to_vjp_array(g, out, x):
+    return (g,)
+
+
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
     axes = _axes(axis, x.ndim, "sum")
     return record("sum", x.data.sum(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
@@ -64,15 +76,29 @@ def sum_vjp(g, out, x, axes, keepdims):
     return (_expand(g, x.shape, axes, keepdims),)
 
 
+@rules.register_array("sum")
+def sum_vjp_array(g, out, x, axes, keepdims):
+    return (_expand_array(g, x.shape, axes, keepdims),)
+
+
 def mean(x, axis=None, keepdims=False):
     axes = _axes(axis, x.ndim, "mean")
     return record("mean", x.data.mean(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
 
+def _inverse_count(x, axes):
+    n = int(np.prod([x.shape[a] for a in axes]))
+    return 1.0 / n if n else 0.0
+
+
 @rules.register("mean", shape_only=True)
 def mean_vjp(g, out, x, axes, keepdims):
-    n = int(np.prod([x.shape[a] for a in axes]))
-    return (_expand(g * (1.0 / n if n else 0.0), x.shape, axes, keepdims),)
+    return (_expand(g * _inverse_count(x, axes), x.shape, axes, keepdims),)
+
+
+@rules.register_array("mean")
+def mean_vjp_array(g, out, x, axes, keepdims):
+    return (_expand_array(g * _inverse_count(x, axes), x.shape, axes, keepdims),)
 
 
 def _extremum(op, fn):
@@ -83,14 +109,21 @@ def _extremum(op, fn):
         return record(op, fn(x.data, axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
     def vjp(g, out, x, axes, keepdims):
-        kept = _kept_shape(x.shape, axes)
-        hit = x.data == out.data.reshape(kept)
-        share = _wrap((hit / hit.sum(axis=axes, keepdims=True)).astype(g.dtype, copy=False))
-        return (_expand(g, x.shape, axes, keepdims) * share,)
+        return (_expand(g, x.shape, axes, keepdims) * _wrap(_tie_share(x, out.data, axes, g.dtype)),)
+
+    def vjp_array(g, out, x, axes, keepdims):
+        return (_expand_array(g, x.shape, axes, keepdims) * _tie_share(x, out, axes, g.dtype),)
 
     reduce.__name__ = op
     rules.register(op, vjp)
+    rules.register_array(op, vjp_array)
     return reduce
+
+
+def _tie_share(x, out, axes, dtype):
+    """Each element's share of the gradient of its max (min): 1/(number of ties), 0 if not extremal."""
+    hit = x.data == out.reshape(_kept_shape(x.shape, axes))
+    return (hit / hit.sum(axis=axes, keepdims=True)).astype(dtype, copy=False)
 
 
 max = _extremum("max", np.max)  # noqa: A001
@@ -113,6 +146,12 @@ def logsumexp_vjp(g, out, x, axes, keepdims):
     return (_expand(g, x.shape, axes, keepdims) * exp(x - out.reshape(kept)),)
 
 
+@rules.register_array("logsumexp")
+def logsumexp_vjp_array(g, out, x, axes, keepdims):
+    kept = _kept_shape(x.shape, axes)
+    return (_expand_array(g, x.shape, axes, keepdims) * np.exp(x.data - out.reshape(kept)),)
+
+
 def softmax(x, axis=-1):
     axes = _axes(axis, x.ndim, "softmax")
     e = np.exp(x.data - x.data.max(axis=axes, keepdims=True))
@@ -121,6 +160,11 @@ def softmax(x, axis=-1):
 
 @rules.register("softmax")
 def softmax_vjp(g, out, x, axes):
+    return (out * (g - (g * out).sum(axis=axes, keepdims=True)),)
+
+
+@rules.register_array("softmax")
+def softmax_vjp_array(g, out, x, axes):
     return (out * (g - (g * out).sum(axis=axes, keepdims=True)),)
 
 
@@ -133,3 +177,8 @@ def log_softmax(x, axis=-1):
 @rules.register("log_softmax")
 def log_softmax_vjp(g, out, x, axes):
     return (g - exp(out) * g.sum(axis=axes, keepdims=True),)
+
+
+@rules.register_array("log_softmax")
+def log_softmax_vjp_array(g, out, x, axes):
+    return (g - np.exp(out) * g.sum(axis=axes, keepdims=True),)

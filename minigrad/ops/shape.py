@@ -22,6 +22,11 @@ def reshape_vjp(g, out, x):
     return (g.reshape(x.shape),)
 
 
+@rules.register_array("reshape")
+def reshape_vjp_array(g, out, x):
+    return (g.reshape(x.shape),)
+
+
 def transpose(x, axes=None):
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(int(a) % max(x.ndim, 1) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
@@ -31,6 +36,11 @@ def transpose(x, axes=None):
 
 @rules.register("transpose", shape_only=True)
 def transpose_vjp(g, out, x, axes):
+    return (g.transpose(tuple(np.argsort(axes))),)
+
+
+@rules.register_array("transpose")
+def transpose_vjp_array(g, out, x, axes):
     return (g.transpose(tuple(np.argsort(axes))),)
 
 
@@ -69,18 +79,33 @@ def getitem_vjp(g, out, x, key):
     return (scatter_add(g, key, x.shape),)
 
 
+@rules.register_array("getitem")
+def getitem_vjp_array(g, out, x, key):
+    return (_scatter(g, key, x.shape),)
+
+
 def scatter_add(g, key, shape):
     """Zeros of `shape` with `g` added at `x[key]`; repeated integer indices accumulate."""
+    return record("scatter_add", _scatter(g.data, key, shape), (g,), key=key)
+
+
+def _scatter(g, key, shape):
+    """scatter_add on ndarrays."""
     data = np.zeros(shape, dtype=g.dtype)
     if _is_basic(key) or (isinstance(key, np.ndarray) and key.dtype == bool):
-        data[key] = g.data
+        data[key] = g  # each element selected at most once: plain assignment
     else:
-        np.add.at(data, key, g.data)
-    return record("scatter_add", data, (g,), key=key)
+        np.add.at(data, key, g)
+    return data
 
 
 @rules.register("scatter_add", shape_only=True)
 def scatter_add_vjp(g, out, src, key):
+    return (g[key],)
+
+
+@rules.register_array("scatter_add")
+def scatter_add_vjp_array(g, out, src, key):
     return (g[key],)
 
 
@@ -110,6 +135,9 @@ def concatenate_vjp(g, out, *xs, axis):
     return tuple(g[lead + (slice(e - x.shape[axis], e),)] for x, e in zip(xs, ends))
 
 
+rules.register_array("concatenate", concatenate_vjp)  # slicing reads the same on arrays
+
+
 def stack(xs, axis=0):
     xs = _tensors(xs, "stack")
     try:
@@ -125,6 +153,9 @@ def stack_vjp(g, out, *xs, axis):
     return tuple(g[lead + (i,)] for i in range(len(xs)))
 
 
+rules.register_array("stack", stack_vjp)  # indexing reads the same on arrays
+
+
 def pad(x, pad_width, value=0):
     """Constant padding; `pad_width` as numpy: int, (before, after), or one pair per axis."""
     widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
@@ -137,6 +168,9 @@ def pad(x, pad_width, value=0):
 @rules.register("pad", shape_only=True)
 def pad_vjp(g, out, x, widths):
     return (g[tuple(slice(b, b + n) for (b, _), n in zip(widths, x.shape))],)
+
+
+rules.register_array("pad", pad_vjp)  # slicing reads the same on arrays
 
 
 def flatten(x, start_dim=0, end_dim=-1):
