@@ -25,7 +25,8 @@ def _pair(a, b):
 
 
 def _binary(op, fn, a, b):
-    a, b = _pair(a, b)
+    if type(a) is not Tensor or type(b) is not Tensor:  # the common case skips a call
+        a, b = _pair(a, b)
     try:
         data = fn(a.data, b.data)
     except ValueError:
