@@ -65,21 +65,32 @@ def linear(x, weight, bias=None):
 
 @rules.register("linear")
 def linear_vjp(g, out, x, weight, *bias):
-    n_out, n_in = weight.shape
+    return _linear_grads(g, x, weight, bias[0] if bias else None)
+
+
+@rules.register_array("linear")
+def linear_vjp_array(g, out, x, weight, *bias):
+    return _linear_grads(g, x, weight, bias[0] if bias else None, arrays=True)
+
+
+def _linear_grads(g, x, weight, bias, arrays=False):
+    """The gradients somebody needs, for the rule (Tensors) and its array twin (`arrays`: ndarrays),
+    with only what Tensors and ndarrays share (reshape, .T, @, sum)."""
+    W = weight.data
+    n_out, n_in = W.shape
+    xv, wv = (x.data, W) if arrays else (x, weight)
     g2 = g if g.ndim == 2 else g.reshape(-1, n_out)
-    gx = gw = gb = None
+    gx = gw = None
     if x.requires_grad:
-        gx = g2 @ weight
+        gx = g2 @ wv
         if x.ndim != 2:
             gx = gx.reshape(x.shape)
     if weight.requires_grad:
-        x2 = x if x.ndim == 2 else x.reshape(-1, n_in)
-        gw = (x2.T @ g2).T if _transposed(weight.data) else g2.T @ x2
-    if not bias:
+        x2 = xv if x.ndim == 2 else xv.reshape(-1, n_in)
+        gw = (x2.T @ g2).T if _transposed(W) else g2.T @ x2
+    if bias is None:
         return gx, gw
-    if bias[0].requires_grad:
-        gb = g2.sum(axis=0)
-    return gx, gw, gb
+    return gx, gw, (g2.sum(axis=0) if bias.requires_grad else None)
 
 
 def dropout(x, p=0.5, training=True):
