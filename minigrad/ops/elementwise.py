@@ -252,7 +252,11 @@ def relu_vjp(g, out, x):
 
 @rules.register_array("relu")
 def relu_vjp_array(g, out, x):
-    return (g * (x.data > 0),)
+    # the mask written straight into g's dtype, then one same-dtype multiply: g * (x > 0) makes numpy
+    # cast the bool operand through a buffer, ~1.5x slower on a conv layer's activations
+    grad = np.greater(x.data, 0, out=np.empty_like(g))
+    grad *= g
+    return (grad,)
 
 
 # -- two-input selections ------------------------------------------------------------------------
