@@ -83,6 +83,17 @@ def cross_entropy_vjp(g, out, logits, labels, reduction, probs, rows):
     return ((p - _wrap(onehot)) * g,)
 
 
+@rules.register_array("cross_entropy")
+def cross_entropy_vjp_array(g, out, logits, labels, reduction, probs, rows):
+    grad = probs.copy()  # the saved softmax stays intact for a retain_graph=True second backward
+    grad[rows, labels] -= 1
+    if reduction == "none":
+        grad *= g.reshape(-1, 1)
+    else:
+        grad *= g * (1.0 / len(labels)) if reduction == "mean" and len(labels) else g
+    return (grad,)
+
+
 def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
     input, target = as_tensor(input), as_tensor(target, like=input)
     if input.shape != target.shape:
