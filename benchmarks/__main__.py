@@ -48,13 +48,13 @@ def main(argv=None):
     machine["peer_versions"] = harness.peer_versions() if not args.no_peers else {}
     out = {"machine": machine, "quick": args.quick, "workloads": results}
     print()
-    print(text_table(results))
+    print(text_table(results, args.quick))
     with open(args.json, "w") as f:
         json.dump(out, f, indent=1)
     print(f"\nwrote {args.json}")
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(markdown_table(results, machine) + "\n")
+            f.write(markdown_table(results, machine, args.quick) + "\n")
         print(f"wrote {args.markdown}")
     return 0
 

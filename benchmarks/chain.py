@@ -140,8 +140,9 @@ def run(quick=False, peers=True):
     rounds = 2 if quick else 30
     calls = {name: (lambda fn=fn: fn(x, w, b, n_ops)) for name, fn in impls.items()}
     calls["minigrad forward"] = lambda: forward_only(mg, x, w, b, n_ops)
-    med, samples = interleaved(calls, rounds)
+    med, samples, cpu = interleaved(calls, rounds)
     us = {name: t / n_ops * 1e6 for name, t in med.items()}
+    cpu_us = {name: t / n_ops * 1e6 for name, t in cpu.items()}
     return {
         "title": f"chain of {n_ops} elementwise ops on ({SIZE},) float64 + backward",
         "unit": "us/op",
@@ -151,6 +152,8 @@ def run(quick=False, peers=True):
         "target": "faster than autograd and mygrad; close to torch",
         "minigrad_forward_only": us["minigrad forward"],
         "peers": {k: v for k, v in us.items() if k not in ("minigrad", "numpy", "minigrad forward")},
+        "cpu_us": cpu_us,
+        "cpu_ratio": cpu_us["minigrad"] / cpu_us["numpy"],
         "spread_us": {k: [t / n_ops * 1e6 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds, "ops": n_ops,

@@ -192,9 +192,10 @@ def run(quick=False, peers=True):
     impls = contenders(params, peers)
     agree = agreement(impls, x, y)
     rounds = 1 if quick else 12
-    med, samples = interleaved({name: (lambda impl=impl: impl.step(x, y)) for name, impl in impls.items()},
+    med, samples, cpu = interleaved({name: (lambda impl=impl: impl.step(x, y)) for name, impl in impls.items()},
                                rounds, warmup=0 if quick else 1)
     ms = {name: t * 1e3 for name, t in med.items()}
+    cpu_ms = {name: t * 1e3 for name, t in cpu.items()}
     result = {
         "title": f"CNN 1x{SIDE}x{SIDE} -> conv{K}x{C1} -> pool2 -> conv{K}x{C2} -> pool2 -> linear {CLASSES}, "
                  f"batch {N}, float32: training step",
@@ -204,6 +205,8 @@ def run(quick=False, peers=True):
         "ratio": ms["minigrad"] / ms["numpy"] if "minigrad" in ms else None,
         "target": 1.0,
         "peers": {k: v for k, v in ms.items() if k not in ("minigrad", "numpy")},
+        "cpu_ms": cpu_ms,
+        "cpu_ratio": cpu_ms["minigrad"] / cpu_ms["numpy"] if "minigrad" in cpu_ms else None,
         "spread_ms": {k: [t * 1e3 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds,

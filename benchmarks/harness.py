@@ -38,20 +38,25 @@ def limit_threads():
 def interleaved(contenders, rounds, number=1, warmup=1):
     """Median seconds per call of each zero-argument callable in `contenders` (name -> fn).
 
-    Each round times `number` calls of every contender in turn; returns ({name: median}, {name:
-    [per-round seconds]}).
+    Each round times `number` calls of every contender in turn, by the wall clock and by this
+    process's CPU time (which leaves out the time other jobs held the core: on a busy shared
+    machine it is the steadier of the two; BLAS runs one thread, so the two agree when idle).
+    Returns ({name: wall median}, {name: [wall per round]}, {name: cpu median}).
     """
     for fn in contenders.values():
         for _ in range(warmup):
             fn()
-    samples = {name: [] for name in contenders}
+    wall = {name: [] for name in contenders}
+    cpu = {name: [] for name in contenders}
     for _ in range(rounds):
         for name, fn in contenders.items():
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             for _ in range(number):
                 fn()
-            samples[name].append((time.perf_counter() - t0) / number)
-    return {name: statistics.median(s) for name, s in samples.items()}, samples
+            wall[name].append((time.perf_counter() - t0) / number)
+            cpu[name].append((time.process_time() - c0) / number)
+    median = statistics.median
+    return ({name: median(s) for name, s in wall.items()}, wall, {name: median(s) for name, s in cpu.items()})
 
 
 def spread(samples):

@@ -189,9 +189,10 @@ def run(quick=False, peers=True):
     impls = contenders(params, peers)
     agree = agreement(impls, x, y)
     rounds, number = (2, 1) if quick else (40, 3)
-    med, samples = interleaved({name: (lambda impl=impl: impl.step(x, y)) for name, impl in impls.items()},
+    med, samples, cpu = interleaved({name: (lambda impl=impl: impl.step(x, y)) for name, impl in impls.items()},
                                rounds, number)
     ms = {name: t * 1e3 for name, t in med.items()}
+    cpu_ms = {name: t * 1e3 for name, t in cpu.items()}
     return {
         "title": f"face MLP {D}-{H}-{C}, batch {N}, float32: forward + backward + SGD",
         "unit": "ms/step",
@@ -200,6 +201,8 @@ def run(quick=False, peers=True):
         "ratio": ms["minigrad"] / ms["numpy"],
         "target": 1.05,
         "peers": {k: v for k, v in ms.items() if k not in ("minigrad", "numpy")},
+        "cpu_ms": cpu_ms,
+        "cpu_ratio": cpu_ms["minigrad"] / cpu_ms["numpy"] if "minigrad" in cpu_ms else None,
         "spread_ms": {k: [t * 1e3 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds, "calls_per_round": number,

@@ -23,14 +23,16 @@ def _peers(r):
     return ", ".join(parts) or "-"
 
 
-def _target(name, r):
+def _target(name, r, quick):
     if name == "memory":
         runs = {k: v for k, v in r["runs"].items() if not k.startswith("numpy")}
         growth = ", ".join(f"{k} {v['growth_mib']:+.2f} MiB/{v['steps']} steps" for k, v in runs.items())
         verdicts = [v["grows"] for v in runs.values()]
-        verdict = "not judged (--quick)" if None in verdicts else ("NOT met" if any(verdicts) else "met")
+        verdict = "not judged (--quick)" if quick else ("NOT met" if any(verdicts) else "met")
         return f"no growth: {verdict} ({growth})"
     target = r["target"]
+    if quick:
+        return "not judged (--quick)"
     if isinstance(target, (int, float)) and r["ratio"] is not None:
         return f"<= {target:.2f}x: {'met' if r['ratio'] <= target else 'NOT met'}"
     if name == "chain":
@@ -45,19 +47,22 @@ def _target(name, r):
     return str(target)
 
 
-def rows(results):
+def rows(results, quick=False):
     out = []
     for name, r in results.items():
         ratio = "-" if r.get("ratio") is None else f"{r['ratio']:.2f}x"
-        out.append((name, _fmt(r["minigrad"], r["unit"]), _fmt(r["numpy"], r["unit"]), ratio, _target(name, r), _peers(r)))
+        if r.get("cpu_ratio") is not None:
+            ratio += f" (CPU {r['cpu_ratio']:.2f}x)"
+        out.append((name, _fmt(r["minigrad"], r["unit"]), _fmt(r["numpy"], r["unit"]), ratio, _target(name, r, quick),
+                    _peers(r)))
     return out
 
 
 HEADER = ("workload", "minigrad", "numpy", "ratio", "target", "peers")
 
 
-def text_table(results):
-    table = [HEADER] + rows(results)
+def text_table(results, quick=False):
+    table = [HEADER] + rows(results, quick)
     widths = [max(len(row[i]) for row in table) for i in range(len(HEADER) - 1)]
     lines = []
     for row in table:
@@ -67,10 +72,10 @@ def text_table(results):
     return "\n".join(lines + [""] + titles)
 
 
-def markdown_table(results, machine):
+def markdown_table(results, machine, quick=False):
     blas = machine.get("blas", {})
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows(results)]
+    lines += ["| " + " | ".join(c.replace("|", "/") for c in row) + " |" for row in rows(results, quick)]
     lines.append("")
     lines += [f"- **{name}**: {r['title']}" + (f" ({r['note']})" if r.get("note") else "") for name, r in results.items()]
     lines.append("")
@@ -78,5 +83,5 @@ def markdown_table(results, machine):
                  f"Python {machine.get('python')}, numpy {machine.get('numpy')}, BLAS {blas.get('library')} "
                  f"{blas.get('version')} ({blas.get('kernel')} kernel, {blas.get('threads')} thread); "
                  f"peers: {', '.join(f'{k} {v}' for k, v in machine.get('peer_versions', {}).items()) or 'none'}. "
-                 f"Medians of interleaved rounds; reproduce with `python -m benchmarks`.")
+                 f"Medians of interleaved rounds, wall clock (CPU time in brackets); reproduce with `python -m benchmarks`.")
     return "\n".join(lines)
