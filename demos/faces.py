@@ -31,29 +31,37 @@ from models.train import fit
 DEFAULTS = dict(size=64, hidden=30, epochs=150, patience=30, lr=3e-4, weight_decay=1e-2, batch_size=32,
                 activation="tanh", augment="flip+shift")
 QUICK = dict(size=32, hidden=16, epochs=12, patience=None)
+SGD_LR = 1e-2  # with momentum 0.9; not tuned as carefully as Adam's rate
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(prog="python -m demos.faces", description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--data", type=Path, default=DEFAULT_FACES, help="folder of <person>/<image> files")
-    p.add_argument("--out", type=Path, default=Path("out"), help="results go to OUT/faces/")
+    p = argparse.ArgumentParser(prog="python -m demos.faces", description=__doc__.split("\n\n")[0])
+    p.add_argument("--data", type=Path, default=DEFAULT_FACES,
+                   help="folder of <person>/<image> files (default: the bundled facescrub6)")
+    p.add_argument("--out", type=Path, default=Path("out"), help="results go to OUT/faces/ (default: out)")
     p.add_argument("--size", type=int, default=None, help=f"image side in pixels (default {DEFAULTS['size']}, "
                                                           f"{QUICK['size']} with --quick)")
     p.add_argument("--color", action="store_true", help="RGB input instead of greyscale")
-    p.add_argument("--hidden", type=int, default=None, help=f"hidden units K (default {DEFAULTS['hidden']})")
-    p.add_argument("--activation", choices=("tanh", "relu"), default=DEFAULTS["activation"])
-    p.add_argument("--epochs", type=int, default=None, help=f"max epochs (default {DEFAULTS['epochs']})")
+    p.add_argument("--hidden", type=int, default=None, help=f"hidden units K (default {DEFAULTS['hidden']}, {QUICK['hidden']} with --quick)")
+    p.add_argument("--activation", choices=("tanh", "relu"), default=DEFAULTS["activation"],
+                   help=f"hidden-layer non-linearity (default {DEFAULTS['activation']})")
+    p.add_argument("--epochs", type=int, default=None, help=f"max epochs (default {DEFAULTS['epochs']}, {QUICK['epochs']} with --quick)")
     p.add_argument("--patience", type=int, default=None,
-                   help=f"early-stopping patience in epochs (default {DEFAULTS['patience']}; 0 = none)")
-    p.add_argument("--lr", type=float, default=DEFAULTS["lr"])
-    p.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"])
-    p.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
+                   help=f"early-stopping patience in epochs (default {DEFAULTS['patience']}; 0 = none, "
+                        "as with --quick; the best epoch is restored either way)")
     p.add_argument("--optimizer", choices=("adam", "sgd"), default="adam",
-                   help="sgd uses momentum 0.9 and 30x the learning rate")
+                   help="adam, or sgd with momentum 0.9 (default adam)")
+    p.add_argument("--lr", type=float, default=None,
+                   help=f"learning rate (default {DEFAULTS['lr']:g} for adam, {SGD_LR:g} for sgd)")
+    p.add_argument("--weight-decay", type=float, default=DEFAULTS["weight_decay"],
+                   help=f"L2 weight decay (default {DEFAULTS['weight_decay']:g})")
+    p.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"],
+                   help=f"mini-batch size (default {DEFAULTS['batch_size']})")
     p.add_argument("--augment", choices=("none", "flip", "flip+shift"), default=DEFAULTS["augment"],
-                   help="training-batch augmentation: mirror images, and shifts of size/32 pixels")
-    p.add_argument("--seed", type=int, default=0, help="seeds the split, the initial weights and the batches")
+                   help="training-batch augmentation: random mirror images, plus random shifts of up to "
+                        f"size/32 pixels (default {DEFAULTS['augment']})")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seeds the split, the initial weights and the batch order (default 0)")
     p.add_argument("--quick", action="store_true", help="reduced run for CI: 32x32, few epochs, small K")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = p.parse_args(argv)
@@ -63,6 +71,8 @@ def parse_args(argv=None):
             setattr(args, k, preset[k])
     if args.patience == 0:
         args.patience = None
+    if args.lr is None:
+        args.lr = SGD_LR if args.optimizer == "sgd" else DEFAULTS["lr"]
     for k in ("size", "hidden", "epochs", "batch_size"):
         if getattr(args, k) < 1:
             p.error(f"--{k.replace('_', '-')} must be >= 1, got {getattr(args, k)}")
@@ -83,7 +93,7 @@ def display_names(root, names):
 
 def _optimizer(args, model):
     if args.optimizer == "sgd":
-        return mg.optim.SGD(model.parameters(), lr=args.lr * 30, momentum=0.9, weight_decay=args.weight_decay)
+        return mg.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=args.weight_decay)
     return mg.optim.Adam(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
 
 
@@ -195,7 +205,11 @@ def run(argv=None):
 
 
 def main(argv=None):
-    run(argv)
+    try:
+        run(argv)
+    except (FileNotFoundError, ValueError) as e:  # bad data folder or arguments: no traceback for users
+        print(f"python -m demos.faces: error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

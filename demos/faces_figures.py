@@ -41,10 +41,12 @@ def _templates(model, names, metrics, key, label):
                                suptitle=f"Visualizing the parameters W: {label}", colorbar_label="weight W(1, pixel, k)")
     name = f"templates_{key}.png"
     acc = metrics[key]["test_acc"]
+    colours = ("Red pixels raise that person's score when the (normalised) input is brighter than the average "
+               "training face there, blue pixels lower it; white is 0. The colour scale is shared, so strengths "
+               "compare across people." if T.ndim == 3 else
+               "Colour input: each channel's weight is shown as that channel shifted from mid-grey (grey = 0).")
     return fig, name, f"Templates of the network with no hidden layer ({label})", (
-        f"Row k of W, one per person, reshaped to an image (test accuracy {acc:.1%}). Red pixels raise that "
-        f"person's score when the (normalised) input is brighter than the average training face there, blue "
-        f"pixels lower it; white is 0. The colour scale is shared, so strengths compare across people.")
+        f"Row k of W, one per person, reshaped to an image (test accuracy {acc:.1%}). {colours}")
 
 
 def _hidden_per_person(mlp, names, n_units=5):
