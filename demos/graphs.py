@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from minigrad.draw import save
+from minigrad.draw import DotNotFoundError, save
 from minigrad.nn import functional as F
 
 
@@ -15,7 +15,7 @@ def face_graph(model_path):
     from models.faces import load_model
     model, _ = load_model(model_path)
     model.eval()
-    x = mg.tensor(np.random.default_rng(0).random((2, model.n_pixels), dtype=np.float32))
+    x = mg.tensor(np.random.default_rng(0).random((2, model.n_pixels), dtype=np.float32), requires_grad=True)
     loss = model.loss(model(x), np.array([0, 1]))
     return model, loss
 
@@ -45,9 +45,14 @@ def make_graphs(out, face_model, orientation_model):
             graph = mg.draw(loss, model=model, collapse=collapse, grads=True, rankdir="TB",
                             title=f"{what}, {how}")
             svg = out / f"{name}_{'collapsed' if collapse else 'expanded'}.svg"
-            save(graph, svg)
-            save(graph, svg.with_suffix(".png"))
+            save(graph, svg.with_suffix(".dot"))
+            caption = f"What the tape recorded for {what}'s loss, {how}; |grad| is the norm of each value's gradient."
+            try:
+                save(graph, svg)
+                save(graph, svg.with_suffix(".png"))
+            except DotNotFoundError as e:  # the DOT text is still worth showing; say how to get pictures
+                svg = svg.with_suffix(".dot")
+                caption += f" Not rendered: {e}"
             entries.append({"path": str(svg), "file": svg.name, "title": f"Graph of {what} ({how.split(':')[0]})",
-                            "caption": f"What the tape recorded for {what}'s loss, {how}; "
-                                       f"|grad| is the norm of each value's gradient."})
+                            "caption": caption})
     return entries

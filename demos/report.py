@@ -66,6 +66,8 @@ def figure(entry):
     title, caption = esc(entry.get("title", path.stem)), esc(entry.get("caption", ""))
     if path.suffix.lower() == ".svg":
         body = f"<div class='graph'>{inline_svg(path)}</div>"
+    elif path.suffix.lower() in (".dot", ".gv"):  # not rendered (no Graphviz): show the source
+        body = f"<details><summary>DOT source</summary><pre>{esc(path.read_text(encoding='utf-8'))}</pre></details>"
     else:
         body = f"<img src='{embed_png(path)}' alt='{title}'>"
     return f"<figure>{body}<figcaption><b>{title}.</b> {caption}</figcaption></figure>"
