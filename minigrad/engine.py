@@ -125,6 +125,14 @@ def _accumulate(a, b):
     return b if a is None else a + b
 
 
+def _add_to_grad(t, g, plain):
+    """t.grad += g, out of place (the old .grad may be shared); `g` is an ndarray when `plain`."""
+    if plain:
+        t.grad = _wrap(g if t.grad is None else t.grad.data + g)
+    else:
+        t.grad = _accumulate(t.grad, g)
+
+
 def run_backward(roots, root_grads, sources=None, retain_graph=False, create_graph=False):
     """Propagate `root_grads` from `roots` to the leaves.
 
@@ -135,7 +143,6 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
     # without create_graph nothing records the backward pass: gradients travel as bare ndarrays and
     # are wrapped into Tensors only where they land (.grad, the returned gradients)
     plain = not create_graph
-    box = _wrap if plain else (lambda t: t)
     grads = {}
     for r, g in zip(roots, root_grads):
         grads[id(r)] = _accumulate(grads.get(id(r)), g.data if plain else g)
@@ -148,7 +155,7 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
             if wanted is not None and id(out) in wanted:
                 wanted[id(out)] = g
             if g is not None and out._retain and sources is None:
-                out.grad = box(g) if out.grad is None else box(_accumulate(out.grad.data if plain else out.grad, g))
+                _add_to_grad(out, g, plain)
             if g is None:
                 if not retain_graph:
                     node.inputs = node.attrs = None
@@ -174,7 +181,7 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
                     if key in wanted:
                         wanted[key] = _accumulate(wanted[key], gx)
                 else:                     # a leaf: accumulate into .grad
-                    x.grad = box(gx) if x.grad is None else box(_accumulate(x.grad.data if plain else x.grad, gx))
+                    _add_to_grad(x, gx, plain)
             if not retain_graph:
                 node.inputs = node.attrs = None
     if wanted is not None and plain:
