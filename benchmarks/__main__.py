@@ -1,4 +1,4 @@
-"""`python -m benchmarks [--quick] [--json PATH] [--markdown PATH] [--only mlp,chain] [--no-peers]`
+"""`python -m benchmarks [--quick] [--json PATH] [--markdown PATH] [--only mlp,chain] [--no-peers] [--render JSON]`
 
 Pins BLAS to one thread before numpy loads, runs each workload against its hand-written numpy
 step (and the peer libraries that happen to be installed), prints a table and writes JSON.
@@ -27,7 +27,10 @@ def main(argv=None):
     ap.add_argument("--markdown", help="also write the results table as a markdown snippet here")
     ap.add_argument("--only", help=f"comma-separated subset of {','.join(WORKLOADS)}")
     ap.add_argument("--no-peers", action="store_true", help="skip PyTorch, HIPS autograd and MyGrad even if installed")
+    ap.add_argument("--render", metavar="JSON", help="run nothing: print (and with --markdown write) the tables of a saved run")
     args = ap.parse_args(argv)
+    if args.render:
+        return render(args.render, args.markdown)
     names = args.only.split(",") if args.only else list(WORKLOADS)
     unknown = [n for n in names if n not in WORKLOADS]
     if unknown:
@@ -56,6 +59,17 @@ def main(argv=None):
         with open(args.markdown, "w") as f:
             f.write(markdown_table(results, machine, args.quick) + "\n")
         print(f"wrote {args.markdown}")
+    return 0
+
+
+def render(path, markdown=None):
+    with open(path) as f:
+        saved = json.load(f)
+    print(text_table(saved["workloads"], saved["quick"]))
+    if markdown:
+        with open(markdown, "w") as f:
+            f.write(markdown_table(saved["workloads"], saved["machine"], saved["quick"]) + "\n")
+        print(f"wrote {markdown}")
     return 0
 
 

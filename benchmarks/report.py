@@ -39,7 +39,7 @@ def _target(name, r, quick):
         peers = r.get("peers", {})
         slower = [k for k in ("autograd", "mygrad") if k in peers and peers[k] <= r["minigrad"]]
         torch = peers.get("torch")
-        vs_torch = f"; {r['minigrad'] / torch:.2f}x torch" if torch else ""
+        vs_torch = f"; {r['minigrad'] / torch:.2f}x torch's time" if torch else ""
         if not any(k in peers for k in ("autograd", "mygrad")):
             return "peers not installed" + vs_torch
         return ("faster than " + " and ".join(k for k in ("autograd", "mygrad") if k in peers) if not slower
