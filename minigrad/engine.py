@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .tensor import Tensor, _anomaly, _GradMode, _owner, _versions, _wrap, as_tensor, is_grad_enabled
+from .tensor import Tensor, _anomaly, _GradMode, _Setting, _owner, _versions, _wrap, as_tensor, is_grad_enabled
 
 _FREED = ("Trying to backward through the graph a second time: its saved values were freed by the "
           "first backward. Pass retain_graph=True to the first .backward() (or use a persistent "
@@ -322,7 +322,7 @@ class Tape:
         self._watched.clear()
 
 
-class detect_anomaly:
+class detect_anomaly(_Setting):
     """`with mg.detect_anomaly():` check every rule's output for nan/inf during backward.
 
     The first bad gradient raises FloatingPointError naming the op and the file:line of the
@@ -331,13 +331,4 @@ class detect_anomaly:
     """
 
     def __init__(self, enabled=True):
-        self.enabled = enabled
-        self._tokens = []
-
-    def __enter__(self):
-        self._tokens.append(_anomaly.set(self.enabled))
-        return self
-
-    def __exit__(self, *exc):
-        _anomaly.reset(self._tokens.pop())
-        return False
+        super().__init__(_anomaly, enabled)

@@ -219,19 +219,20 @@ def is_grad_enabled():
     return _grad_enabled.get()
 
 
-class _GradMode:
-    """Context manager and decorator that sets whether ops are recorded."""
+class _Setting:
+    """Sets a ContextVar for a `with` block or a decorated function: per thread, nestable, and
+    undone even when the block raises."""
 
-    def __init__(self, enabled):
-        self.enabled = enabled
+    def __init__(self, var, value):
+        self.var, self.value = var, value
         self._tokens = []
 
     def __enter__(self):
-        self._tokens.append(_grad_enabled.set(self.enabled))
+        self._tokens.append(self.var.set(self.value))
         return self
 
     def __exit__(self, *exc):
-        _grad_enabled.reset(self._tokens.pop())
+        self.var.reset(self._tokens.pop())
         return False
 
     def __call__(self, fn):
@@ -239,9 +240,16 @@ class _GradMode:
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with _GradMode(self.enabled):
+            with _Setting(self.var, self.value):
                 return fn(*args, **kwargs)
         return wrapper
+
+
+class _GradMode(_Setting):
+    """Whether ops are recorded."""
+
+    def __init__(self, enabled):
+        super().__init__(_grad_enabled, enabled)
 
 
 def no_grad(fn=None):

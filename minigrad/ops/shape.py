@@ -119,13 +119,17 @@ def _tensors(xs, op):
     return tuple(as_tensor(x, like=like) for x in xs)
 
 
-def concatenate(xs, axis=0):
-    xs = _tensors(xs, "concatenate")
+def _join(op, fn, xs, axis):
+    xs = _tensors(xs, op)
     try:
-        data = np.concatenate([x.data for x in xs], axis=axis)
+        data = fn([x.data for x in xs], axis=axis)
     except (ValueError, np.exceptions.AxisError) as e:
-        raise ValueError(f"concatenate along axis {axis}: shapes {[x.shape for x in xs]}: {e}") from None
-    return record("concatenate", data, xs, axis=axis % data.ndim)
+        raise ValueError(f"{op} along axis {axis}: shapes {[x.shape for x in xs]}: {e}") from None
+    return record(op, data, xs, axis=axis % data.ndim)
+
+
+def concatenate(xs, axis=0):
+    return _join("concatenate", np.concatenate, xs, axis)
 
 
 @rules.register("concatenate", shape_only=True)
@@ -139,12 +143,7 @@ rules.register_array("concatenate", concatenate_vjp)  # slicing reads the same o
 
 
 def stack(xs, axis=0):
-    xs = _tensors(xs, "stack")
-    try:
-        data = np.stack([x.data for x in xs], axis=axis)
-    except (ValueError, np.exceptions.AxisError) as e:
-        raise ValueError(f"stack along axis {axis}: shapes {[x.shape for x in xs]}: {e}") from None
-    return record("stack", data, xs, axis=axis % data.ndim)
+    return _join("stack", np.stack, xs, axis)
 
 
 @rules.register("stack", shape_only=True)
