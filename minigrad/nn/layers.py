@@ -12,17 +12,19 @@ from ._windows import pair
 from .module import Module, Parameter
 
 
-class Linear(Module):
-    """y = x W^T + b, weight (out_features, in_features) as in PyTorch, so weights interchange."""
+def _sizes(layer, **sizes):
+    """The positive integer sizes a layer is built with, or a ValueError naming the bad one."""
+    for name, v in sizes.items():
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+            raise ValueError(f"{layer}: {name} must be a positive integer, got {v!r}")
+    return tuple(int(v) for v in sizes.values())
 
-    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
-        super().__init__()
-        for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, np.integer)) or v <= 0:
-                raise ValueError(f"Linear: {name} must be a positive integer, got {v!r}")
-        self.in_features, self.out_features = int(in_features), int(out_features)
-        # (out, in) as in PyTorch, stored in F order: see nn/functional.py for the measurements
-        self.weight = Parameter(np.zeros((in_features, out_features), dtype=dtype).T, dtype=dtype)
+
+class _Affine(Module):
+    """A weight and an optional bias, initialised as PyTorch does (uniform in +-1/sqrt(fan_in))."""
+
+    def _init_parameters(self, weight, out_features, bias, dtype):
+        self.weight = Parameter(weight, dtype=dtype)
         if bias:
             self.bias = Parameter(np.zeros(out_features), dtype=dtype)
         else:
@@ -32,6 +34,17 @@ class Linear(Module):
     def reset_parameters(self):
         init.default_init_(self.weight, self.bias)
 
+
+class Linear(_Affine):
+    """y = x W^T + b, weight (out_features, in_features) as in PyTorch, so weights interchange."""
+
+    def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
+        super().__init__()
+        self.in_features, self.out_features = _sizes("Linear", in_features=in_features, out_features=out_features)
+        # (out, in) as in PyTorch, stored in F order: see nn/functional.py for the measurements
+        self._init_parameters(np.zeros((self.in_features, self.out_features), dtype=dtype).T, self.out_features,
+                              bias, dtype)
+
     def forward(self, x):
         return F.linear(x, self.weight, self.bias)
 
@@ -39,27 +52,17 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class Conv2d(Module):
+class Conv2d(_Affine):
     """2-D cross-correlation over NCHW input; weight (out_channels, in_channels, kh, kw) as in PyTorch."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, dtype=np.float32):
         super().__init__()
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels)):
-            if not isinstance(v, (int, np.integer)) or v <= 0:
-                raise ValueError(f"Conv2d: {name} must be a positive integer, got {v!r}")
-        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.in_channels, self.out_channels = _sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
         self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
         self.stride = pair(stride, "stride", "Conv2d")
         self.padding = pair(padding, "padding", "Conv2d", minimum=0)
-        self.weight = Parameter(np.zeros((out_channels, in_channels) + self.kernel_size), dtype=dtype)
-        if bias:
-            self.bias = Parameter(np.zeros(out_channels), dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        init.default_init_(self.weight, self.bias)
+        self._init_parameters(np.zeros((self.out_channels, self.in_channels) + self.kernel_size), self.out_channels,
+                              bias, dtype)
 
     def forward(self, x):
         return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
