@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .harness import interleaved, optional, spread
+from .harness import MinigradStep, interleaved, optional, spread
 
 N, SIDE, K, C1, C2, CLASSES = 32, 64, 5, 16, 32, 4
 FLAT = C2 * 13 * 13
@@ -119,28 +119,12 @@ def _has_conv(mg):
     return all(hasattr(mg.nn, name) for name in ("Conv2d", "MaxPool2d", "Flatten"))
 
 
-class MinigradCNN:
+class MinigradCNN(MinigradStep):
     def __init__(self, params):
-        import minigrad as mg
         from minigrad import nn
-        self.mg, self.F = mg, nn.functional
-        self.model = nn.Sequential(nn.Conv2d(1, C1, K), nn.ReLU(), nn.MaxPool2d(2),
-                                   nn.Conv2d(C1, C2, K), nn.ReLU(), nn.MaxPool2d(2),
-                                   nn.Flatten(), nn.Linear(FLAT, CLASSES))
-        names = [n for n, _ in self.model.named_parameters()]
-        self.model.load_state_dict(dict(zip(names, params)))
-        self.opt = mg.optim.SGD(self.model.parameters(), lr=LR)
-
-    def step(self, x, y):
-        self.opt.zero_grad()
-        # mg.Tensor wraps the batch without a copy (mg.tensor copies), as torch.from_numpy does
-        loss = self.F.cross_entropy(self.model(self.mg.Tensor(x)), y)
-        loss.backward()
-        self.opt.step()
-        return loss.item()
-
-    def weights(self):
-        return [p.data for p in self.model.parameters()]
+        super().__init__(nn.Sequential(nn.Conv2d(1, C1, K), nn.ReLU(), nn.MaxPool2d(2),
+                                       nn.Conv2d(C1, C2, K), nn.ReLU(), nn.MaxPool2d(2),
+                                       nn.Flatten(), nn.Linear(FLAT, CLASSES)), params, LR)
 
 
 class TorchCNN:

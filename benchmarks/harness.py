@@ -128,3 +128,24 @@ def peer_versions():
         except Exception:  # not installed (PackageNotFoundError) or unreadable metadata
             continue
     return versions
+
+
+class MinigradStep:
+    """One SGD training step of a minigrad model per call, its weights set to the baseline's `params`."""
+
+    def __init__(self, model, params, lr):
+        import minigrad as mg
+        self.mg, self.F, self.model = mg, mg.nn.functional, model
+        model.load_state_dict(dict(zip([n for n, _ in model.named_parameters()], params)))
+        self.opt = mg.optim.SGD(model.parameters(), lr=lr)
+
+    def step(self, x, y):
+        self.opt.zero_grad()
+        # mg.Tensor wraps the batch without a copy (mg.tensor copies), as torch.from_numpy does
+        loss = self.F.cross_entropy(self.model(self.mg.Tensor(x)), y)
+        loss.backward()
+        self.opt.step()
+        return loss.item()
+
+    def weights(self):
+        return [p.data for p in self.model.parameters()]

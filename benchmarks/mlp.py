@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import interleaved, optional, spread
+from .harness import MinigradStep, interleaved, optional, spread
 
 N, D, H, C = 64, 4096, 300, 6
 LR = 0.01
@@ -68,26 +68,10 @@ class NumpyMLP:
         return [W1.T, b1, W2.T, b2]
 
 
-class MinigradMLP:
+class MinigradMLP(MinigradStep):
     def __init__(self, params):
-        import minigrad as mg
         from minigrad import nn
-        self.F = nn.functional
-        self.model = nn.Sequential(nn.Linear(D, H), nn.ReLU(), nn.Linear(H, C))
-        self.model.load_state_dict(dict(zip(["0.weight", "0.bias", "2.weight", "2.bias"], params)))
-        self.opt = mg.optim.SGD(self.model.parameters(), lr=LR)
-        self.mg = mg
-
-    def step(self, x, y):
-        self.opt.zero_grad()
-        # mg.Tensor wraps the batch without a copy (mg.tensor copies), as torch.from_numpy does
-        loss = self.F.cross_entropy(self.model(self.mg.Tensor(x)), y)
-        loss.backward()
-        self.opt.step()
-        return loss.item()
-
-    def weights(self):
-        return [p.data for p in self.model.parameters()]
+        super().__init__(nn.Sequential(nn.Linear(D, H), nn.ReLU(), nn.Linear(H, C)), params, LR)
 
 
 class TorchMLP:
