@@ -17,7 +17,6 @@ the metrics dict; metrics["figures"] lists each figure's path, title and caption
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import time
 from pathlib import Path
@@ -25,16 +24,17 @@ from pathlib import Path
 import numpy as np
 
 from demos import common
-from models.datasets import DEFAULT_PHOTOS, load_photos, split_photos
+from models.datasets import DEFAULT_PHOTOS, file_hashes, load_photos, split_photos
 from models.orientation import ANGLES, Config, evaluate, load_model, rotation_logits, save_model, train
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "data" / "models" / "orientation.npz"
 
 # the configuration of the shipped model (chosen on the validation photos; data/models/README.md)
-DEFAULT_CONFIG = Config()
+DEFAULT_CONFIG = Config(widths=(24, 48, 96, 192), dropout=0.5, epochs=45, equivariant=True, init="kaiming",
+                        mirror_test=True)
 # --quick --retrain: a tiny network, one epoch on a few hundred photos, to exercise the training path
-QUICK_CONFIG = Config(widths=(8, 16, 16), hidden=32, epochs=1, batch_photos=16)
+QUICK_CONFIG = Config(widths=(8, 16, 16), hidden=32, epochs=1, batch_photos=16, equivariant=True, init="kaiming")
 QUICK_PHOTOS = 240
 
 
@@ -64,11 +64,6 @@ def parse_args(argv=None):
     return args
 
 
-def file_hashes(paths):
-    """A short content hash per file: how photos are recognised whatever folder they sit in."""
-    return [hashlib.sha1(Path(p).read_bytes()).hexdigest()[:16] for p in paths]
-
-
 def _load(root, cfg, limit, what):
     photos = load_photos(root, size=cfg.size, color=cfg.color, limit=limit)
     for path, reason in photos.skipped:
@@ -79,8 +74,8 @@ def _load(root, cfg, limit, what):
     return photos
 
 
-def _score(model, norm, images, sources):
-    logits = rotation_logits(model, norm, images)
+def _score(model, norm, images, sources, cfg):
+    logits = rotation_logits(model, norm, images, mirror=cfg.mirror_test)
     return evaluate(model, norm, images, sources, logits=logits), logits
 
 
@@ -130,7 +125,7 @@ def run(argv=None):
         raise ValueError(f"{args.data}: no held-out photos to test on (every photo was used to train the model)")
 
     with timer("evaluate"):
-        test, test_logits = _score(model, norm, photos.images[te], sources[te])
+        test, test_logits = _score(model, norm, photos.images[te], sources[te], cfg)
     metrics = {"test_acc": test["acc"], "test_acc_consistent": test["acc_consistent"],
                "per_rotation": test["per_rotation"], "per_source": test["per_source"],
                "n_test_photos": test["n_photos"], "n_test_per_source": test["n_per_source"],
@@ -148,7 +143,7 @@ def run(argv=None):
             if len(keep) == 0:
                 print(f"--extra-test {d}: every photo is also in --data or the training set; skipped")
                 continue
-            res, logits = _score(model, norm, ph.images[keep], np.asarray(ph.sources)[keep])
+            res, logits = _score(model, norm, ph.images[keep], np.asarray(ph.sources)[keep], cfg)
         res["n_excluded_as_seen"] = int(len(ph) - len(keep))
         metrics["extra_test"][str(d)] = res["acc"]
         metrics["extra_test_details"][str(d)] = res

@@ -17,6 +17,7 @@ Photos (orientation task)
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ __all__ = [
     "rotations",
     "rotate",
     "split_photos",
+    "file_hashes",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -342,6 +344,12 @@ def rotate(images: np.ndarray, k: int | Sequence[int] | np.ndarray) -> np.ndarra
         if m.any():
             out[m] = np.rot90(images[m], kk, axes=(1, 2))
     return out
+
+
+def file_hashes(paths: Sequence[str | os.PathLike]) -> list[str]:
+    """A short content hash per file: how a photo is recognised whatever folder it sits in
+    (a model's training photos must not be counted as test photos when copied elsewhere)."""
+    return [hashlib.sha1(Path(p).read_bytes()).hexdigest()[:16] for p in paths]
 
 
 def split_photos(n: int, seed: int = 0, val: float = 0.1,

@@ -10,7 +10,12 @@ Training (see data/models/README.md for what each choice was worth, measured):
     crop resized back, mild brightness/contrast jitter). The order matters: flipping an image that
     is already turned by 90 degrees gives the flipped photo turned by 270, so a flip after
     rotating would silently swap the labels 90 <-> 270;
-  * Adam with a short linear warm-up and a cosine learning-rate decay.
+  * Adam with a short linear warm-up and a cosine learning-rate decay;
+  * optionally (``equivariant=True``, the shipped model) one "uprightness" score s applied to the
+    input turned back by 0/90/180/270 degrees: turning the photo turns the answer by
+    construction, and every photo trains s once upright and three times not;
+  * optionally (``mirror_test=True``) each test input is scored together with its mirror image,
+    which has the same "up".
 """
 from __future__ import annotations
 
@@ -46,8 +51,12 @@ class Config:
     warmup_epochs: float = 0.5
     weight_decay: float = 0.0
     flip: bool = True
-    crop: float = 0.15                   # random crop keeps a square of side in [(1 - crop) S, S]
+    crop: float = 0.15                   # random crop keeps a square of side in [(1 - crop), 1] x the photo's
+    load_size: int = 0                   # train on photos stored at this side (crops resized to S); 0: S
+    equivariant: bool = False            # one "uprightness" score, applied to the input turned back 0..3 times
+    init: str = "default"                # "default" (PyTorch's layer init) | "kaiming" (He normal, zero bias)
     jitter: float = 0.1                  # brightness and contrast scaled by U[1 - jitter, 1 + jitter]
+    mirror_test: bool = False            # score each test input together with its mirror image
     seed: int = 0
 
     def __post_init__(self):
@@ -57,6 +66,9 @@ class Config:
                              f"conv block, widths={self.widths})")
         if self.rotations_per_photo not in (1, 4):
             raise ValueError(f"rotations_per_photo must be 1 or 4, got {self.rotations_per_photo}")
+        if self.equivariant and self.rotations_per_photo != 4:
+            raise ValueError("equivariant training compares the four rotations of each photo: "
+                             "it needs rotations_per_photo=4")
         if self.schedule not in ("cosine", "step", "constant"):
             raise ValueError(f"schedule must be 'cosine', 'step' or 'constant', got {self.schedule!r}")
         if not 0 <= self.crop < 1:
@@ -76,11 +88,25 @@ class Config:
 # --------------------------------------------------------------------------- the network
 
 
+def rot90(x, k=1):
+    """Turn NCHW tensors k quarter turns counter-clockwise (np.rot90 on axes (2, 3)) with recorded ops."""
+    for _ in range(k % 4):
+        x = x.swapaxes(2, 3)[:, :, ::-1]
+    return x
+
+
 class OrientationNet(nn.Module):
-    """(conv3x3 -> ReLU -> maxpool2) per width, then Linear -> ReLU -> Dropout -> Linear(4)."""
+    """(conv3x3 -> ReLU -> maxpool2) per width, then Linear -> ReLU -> Dropout -> Linear.
+
+    Plain (equivariant=False): the last layer has 4 outputs, the scores of 0/90/180/270 degrees.
+    Equivariant: the last layer has 1 output, an "uprightness" score s; the score of "x is turned
+    by c" is s(x turned back by c), so turning the input turns the answer by construction and
+    every photo of a batch trains the same s four times (once upright, three times not).
+    """
 
     def __init__(self, cfg: Config):
         super().__init__()
+        self.equivariant = bool(cfg.equivariant)
         chans = 3 if cfg.color else 1
         blocks = []
         for w in cfg.widths:
@@ -89,15 +115,36 @@ class OrientationNet(nn.Module):
         self.features = nn.Sequential(*blocks)
         side = cfg.size // 2 ** len(cfg.widths)
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(chans * side * side, cfg.hidden), nn.ReLU(),
-                                        nn.Dropout(cfg.dropout), nn.Linear(cfg.hidden, len(ANGLES)))
+                                        nn.Dropout(cfg.dropout),
+                                        nn.Linear(cfg.hidden, 1 if cfg.equivariant else len(ANGLES)))
+
+    def score(self, x):
+        """The raw last-layer output: (N, 4) class scores, or (N,) uprightness scores if equivariant."""
+        out = self.classifier(self.features(x))
+        return out.reshape(-1) if self.equivariant else out
 
     def forward(self, x):
-        return self.classifier(self.features(x))
+        """(N, 4) logits of 0/90/180/270 degrees."""
+        if not self.equivariant:
+            return self.score(x)
+        n = x.shape[0]
+        s = self.score(mg.concatenate([rot90(x, -c) for c in range(4)], axis=0))  # (4N,), c-major
+        return s.reshape(4, n).T
 
 
 def build_model(cfg: Config, seed: int | None = None) -> OrientationNet:
     mg.nn.manual_seed(cfg.seed if seed is None else seed)
-    return OrientationNet(cfg)
+    model = OrientationNet(cfg)
+    if cfg.init == "kaiming":
+        # PyTorch's default (kaiming_uniform with a=sqrt(5)) shrinks relu activations layer by layer;
+        # without batch norm, He init keeps their scale and the network trains faster
+        for m in model.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight, nonlinearity="relu")
+                nn.init.zeros_(m.bias)
+    elif cfg.init != "default":
+        raise ValueError(f"init must be 'default' or 'kaiming', got {cfg.init!r}")
+    return model
 
 
 # --------------------------------------------------------------------------- data pipeline
@@ -128,20 +175,25 @@ def crop_resize(images, tops, lefts, sides, size):
     return out if images.ndim == 4 else out[..., 0]
 
 
-def augment(images, rng, flip=True, crop=0.0, jitter=0.0):
-    """Label-preserving augmentation of UPRIGHT photos (N, S, S[, C]) in [0, 1]; rotate afterwards."""
+def augment(images, rng, flip=True, crop=0.0, jitter=0.0, size=None):
+    """Label-preserving augmentation of UPRIGHT photos (N, L, L[, C]) in [0, 1]; rotate afterwards.
+
+    Returns (N, size, size[, C]): a random square crop of side in [(1 - crop) L, L] (anywhere in the
+    photo) resized to `size` (default L), so photos stored larger than the network's input give
+    crops with real detail rather than upsampled pixels."""
     images = np.asarray(images)
     n, s = images.shape[:2]
+    size = s if size is None else int(size)
     out = images
     if flip:
         mirror = rng.random(n) < 0.5
         out = out.copy()
         out[mirror] = out[mirror][:, :, ::-1]
-    if crop > 0:
+    if crop > 0 or size != s:
         sides = rng.integers(int(math.ceil((1 - crop) * s)), s + 1, size=n)
         tops = (rng.random(n) * (s - sides + 1)).astype(int)
         lefts = (rng.random(n) * (s - sides + 1)).astype(int)
-        out = crop_resize(out, tops, lefts, sides, s)
+        out = crop_resize(out, tops, lefts, sides, size)
     if jitter > 0:
         shape = (n,) + (1,) * (images.ndim - 1)
         mean = out.mean(axis=tuple(range(1, images.ndim)), keepdims=True)
@@ -214,12 +266,18 @@ def lr_at(cfg: Config, step: int, total: int) -> float:
 
 
 def train(cfg: Config, train_images, val_images=None, progress=True, log=None, model=None):
-    """Train an OrientationNet on upright photos; returns (model, normalizer, history)."""
+    """Train an OrientationNet on upright photos; returns (model, normalizer, history).
+
+    train_images: (N, L, L[, C]) with L = cfg.load_size or cfg.size; val_images at cfg.size."""
     from models.train import _bar  # the faces trainer's tqdm bar (hidden when not on a terminal)
 
     train_images = np.asarray(train_images, dtype=np.float32)
     if len(train_images) == 0:
         raise ValueError("train: no training photos")
+    want = cfg.load_size or cfg.size
+    if train_images.shape[1] != want:
+        raise ValueError(f"train: photos of shape {train_images.shape[1:]} but the config stores them at "
+                         f"{want}x{want} (load_size={cfg.load_size}, size={cfg.size})")
     rng = np.random.default_rng(cfg.seed)
     model = build_model(cfg) if model is None else model
     norm = Normalizer.fit(train_images)
@@ -235,12 +293,17 @@ def train(cfg: Config, train_images, val_images=None, progress=True, log=None, m
         order = rng.permutation(len(train_images))
         loss_sum = correct = seen = 0
         for i in range(0, len(order), cfg.batch_photos):
-            photos = augment(train_images[order[i:i + cfg.batch_photos]], rng, cfg.flip, cfg.crop, cfg.jitter)
+            photos = augment(train_images[order[i:i + cfg.batch_photos]], rng, cfg.flip, cfg.crop, cfg.jitter,
+                             size=cfg.size)
             x, y = rotation_batch(photos, rng, cfg.rotations_per_photo == 4)
             lr = lr_at(cfg, step, total)
             for g in opt.param_groups:
                 g["lr"] = lr
-            logits = model(mg.tensor(norm(x)))
+            if cfg.equivariant:  # rows of a photo are its 4 rotations: the upright one (column 0) should win
+                logits = model.score(mg.tensor(norm(x))).reshape(-1, 4)
+                y = np.zeros(len(logits), np.int64)
+            else:
+                logits = model(mg.tensor(norm(x)))
             loss = nn.functional.cross_entropy(logits, mg.tensor(y))
             opt.zero_grad()
             loss.backward()
@@ -253,7 +316,7 @@ def train(cfg: Config, train_images, val_images=None, progress=True, log=None, m
         hist["train_acc"].append(correct / seen)
         hist["lr"].append(lr)
         if val_images is not None and len(val_images):
-            hist["val_acc"].append(evaluate(model, norm, val_images)["acc"])
+            hist["val_acc"].append(evaluate(model, norm, val_images, mirror=cfg.mirror_test)["acc"])
         hist["epoch_seconds"].append(round(time.perf_counter() - t0, 2))
         post = {"loss": f"{hist['train_loss'][-1]:.3f}", "acc": f"{hist['train_acc'][-1]:.3f}"}
         if hist["val_acc"]:
@@ -272,9 +335,17 @@ def train(cfg: Config, train_images, val_images=None, progress=True, log=None, m
 # --------------------------------------------------------------------------- evaluation
 
 
-def rotation_logits(model, norm, images, batch_photos=128):
-    """Logits (N, 4, 4) of every photo in every rotation: out[i, k] = model(photo i turned k * 90)."""
+def rotation_logits(model, norm, images, batch_photos=128, mirror=False):
+    """Logits (N, 4, 4) of every photo in every rotation: out[i, k] = model(photo i turned k * 90).
+
+    mirror=True averages each input's logits with those of its mirror image. Mirroring keeps
+    "up" up but turns a quarter turn the other way: the mirror of "photo turned k" is "mirrored
+    photo turned -k", and its class c is the input's class -c."""
     images = np.asarray(images, dtype=np.float32)
+    if mirror:
+        neg = -np.arange(4) % 4
+        flipped = rotation_logits(model, norm, images[:, :, ::-1], batch_photos)
+        return (rotation_logits(model, norm, images, batch_photos) + flipped[:, neg][:, :, neg]) / 2
     was = model.training
     model.eval()
     outs = []
@@ -282,7 +353,12 @@ def rotation_logits(model, norm, images, batch_photos=128):
         with mg.no_grad():
             for i in range(0, len(images), batch_photos):
                 x, _ = rotation_batch(images[i:i + batch_photos])
-                outs.append(model(mg.tensor(norm(x))).data.reshape(-1, 4, 4))
+                if getattr(model, "equivariant", False):
+                    # S[i, k] = s(photo i turned k); the input "photo turned k" turned back by c is turned k - c
+                    S = model.score(mg.tensor(norm(x))).data.reshape(-1, 4)
+                    outs.append(S[:, (np.arange(4)[:, None] - np.arange(4)[None, :]) % 4])
+                else:
+                    outs.append(model(mg.tensor(norm(x))).data.reshape(-1, 4, 4))
     finally:
         model.train(was)
     return np.concatenate(outs) if outs else np.zeros((0, 4, 4), np.float32)
@@ -313,9 +389,9 @@ def consistent_predictions(logits):
     return pred
 
 
-def evaluate(model, norm, images, sources=None, logits=None):
+def evaluate(model, norm, images, sources=None, logits=None, mirror=False):
     """Accuracy over all four rotations of each upright photo, per rotation, per source, confusion."""
-    logits = rotation_logits(model, norm, images) if logits is None else logits
+    logits = rotation_logits(model, norm, images, mirror=mirror) if logits is None else logits
     pred = logits.argmax(axis=2)                                 # (N, 4)
     truth = np.broadcast_to(np.arange(4), pred.shape)
     ok = pred == truth
@@ -376,13 +452,15 @@ def main(argv=None):
     import json
     import sys
 
-    from models.datasets import DEFAULT_PHOTOS, load_photos, split_photos
+    from models.datasets import DEFAULT_PHOTOS, file_hashes, load_photos, split_photos
     p = argparse.ArgumentParser(prog="python -m models.orientation", description=main.__doc__)
     p.add_argument("settings", nargs="*", help="Config fields, e.g. size=64 widths=(16,32,64) epochs=6")
     p.add_argument("--name", default="run")
     p.add_argument("--data", default=str(DEFAULT_PHOTOS))
     p.add_argument("--log", default=None, help="append the result as one JSON line to this file")
     p.add_argument("--save", default=None, help="mg.save the trained model here")
+    p.add_argument("--train-fraction", type=float, default=1.0,
+                   help="train on this fraction of the training photos (a learning curve: is data the limit?)")
     args = p.parse_args(argv)
     overrides = {}
     for s in args.settings:
@@ -396,13 +474,18 @@ def main(argv=None):
     cfg = Config(**overrides)
     photos = load_photos(args.data, size=cfg.size, color=cfg.color)
     tr, va, te = split_photos(len(photos), seed=0)
+    if args.train_fraction < 1:
+        tr = np.sort(np.random.default_rng(1).permutation(tr)[:int(round(args.train_fraction * len(tr)))])
     say = lambda m: print(f"[{args.name}] {m}", file=sys.stderr, flush=True)  # noqa: E731
     say(f"{cfg.to_dict()}  train/val/test photos {len(tr)}/{len(va)}/{len(te)}")
-    model, norm, hist = train(cfg, photos.images[tr], photos.images[va], progress=False, log=say)
+    train_photos = photos.images[tr]
+    if cfg.load_size and cfg.load_size != cfg.size:
+        train_photos = load_photos(args.data, size=cfg.load_size, color=cfg.color).images[tr]
+    model, norm, hist = train(cfg, train_photos, photos.images[va], progress=False, log=say)
     src = np.asarray(photos.sources)
-    val = evaluate(model, norm, photos.images[va], src[va])
-    test = evaluate(model, norm, photos.images[te], src[te])
-    row = {"name": args.name, "settings": overrides, "val_acc": val["acc"], "test_acc": test["acc"],
+    val = evaluate(model, norm, photos.images[va], src[va], mirror=cfg.mirror_test)
+    test = evaluate(model, norm, photos.images[te], src[te], mirror=cfg.mirror_test)
+    row = {"name": args.name, "settings": overrides, "n_train_photos": len(tr), "val_acc": val["acc"], "test_acc": test["acc"],
            "val_acc_consistent": val["acc_consistent"], "test_acc_consistent": test["acc_consistent"],
            "test_per_rotation": test["per_rotation"], "test_per_source": test["per_source"],
            "val_curve": hist["val_acc"], "train_seconds": hist["seconds"],
@@ -412,7 +495,10 @@ def main(argv=None):
         with open(args.log, "a") as f:
             f.write(json.dumps(row) + "\n")
     if args.save:
-        save_model(args.save, model, norm, cfg, {"val": val, "test": test, "history": hist})
+        hashes = np.array(file_hashes(photos.paths))  # so demos.orientation tests it on unseen photos only
+        save_model(args.save, model, norm, cfg, {"val": val, "test": test, "history": hist, "seconds": hist["seconds"],
+                                                 "train_hashes": hashes[tr].tolist(), "val_hashes": hashes[va].tolist(),
+                                                 "data": args.data, "split_seed": 0})
     return row
 
 

@@ -106,6 +106,20 @@ def test_augmentation_then_rotation_preserves_labels():
         assert _bright_edge(img) == EDGE_OF_LABEL[int(k)]
 
 
+def test_augmentation_crops_larger_photos_down_to_the_network_input():
+    # brightness falls from top to bottom, so any crop of a photo still has its bright edge on top
+    ramp = np.linspace(1, 0, 32, dtype=np.float32)[None, :, None, None]
+    photos = np.clip(ramp + np.random.default_rng(0).uniform(-0.1, 0.1, (32, 32, 32, 3)), 0, 1).astype(np.float32)
+    aug = orient.augment(photos, np.random.default_rng(0), flip=True, crop=0.5, size=16)
+    assert aug.shape == (32, 16, 16, 3)
+    x, y = orient.rotation_batch(aug)
+    for img, k in zip(x, y):
+        assert _bright_edge(img) == EDGE_OF_LABEL[int(k)]
+    # with no crop, a photo stored at twice the size comes out as its 2x2 block means
+    full = orient.augment(photos, np.random.default_rng(0), flip=False, crop=0.0, size=16)
+    np.testing.assert_allclose(full, photos.reshape(32, 16, 2, 16, 2, 3).mean(axis=(2, 4)), atol=1e-6)
+
+
 def test_augmentation_flips_horizontally_and_only_that():
     photos = np.random.default_rng(0).random((200, 8, 8, 3)).astype(np.float32)
     aug = orient.augment(photos, np.random.default_rng(3), flip=True)
@@ -123,6 +137,56 @@ def test_normalizer_is_rotation_invariant_and_round_trips():
     z = norm(photos)
     assert z.shape == (6, 3, 8, 8)
     np.testing.assert_allclose(norm.undo(z), photos, atol=1e-5)
+
+
+# --------------------------------------------------------------------------- the network
+
+
+@pytest.mark.parametrize("equivariant", [False, True])
+def test_rotation_logits_match_a_forward_pass_on_each_rotation(equivariant):
+    cfg = orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=equivariant)
+    model = orient.build_model(cfg).eval()
+    photos = np.random.default_rng(0).random((3, 16, 16, 3)).astype(np.float32)
+    norm = orient.Normalizer.fit(photos)
+    got = orient.rotation_logits(model, norm, photos)
+    x, _ = orient.rotation_batch(photos)
+    with mg.no_grad():
+        want = model(mg.tensor(norm(x))).data.reshape(3, 4, 4)
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("equivariant", [False, True])
+def test_mirror_averaging_pairs_each_input_with_its_mirror_image(equivariant):
+    # the mirror of an input turned k is turned -k: its class c must be read as -c
+    model = orient.build_model(orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=equivariant)).eval()
+    photos = np.random.default_rng(4).random((2, 16, 16, 3)).astype(np.float32)
+    norm = orient.Normalizer.fit(photos)
+    got = orient.rotation_logits(model, norm, photos, mirror=True)
+    neg = -np.arange(4) % 4
+    with mg.no_grad():
+        for i, photo in enumerate(photos):
+            for k in range(4):
+                x = np.rot90(photo, k)
+                a, b = model(mg.tensor(norm(np.stack([x, x[:, ::-1]])))).data
+                np.testing.assert_allclose(got[i, k], (a + b[neg]) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_equivariant_model_turns_its_answer_with_its_input():
+    model = orient.build_model(orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=True)).eval()
+    x = np.random.default_rng(1).normal(size=(2, 3, 16, 16)).astype(np.float32)
+    with mg.no_grad():
+        base = model(mg.tensor(x)).data
+        for k in range(4):
+            turned = model(mg.tensor(np.ascontiguousarray(np.rot90(x, k, axes=(2, 3))))).data
+            np.testing.assert_allclose(turned, np.roll(base, k, axis=1), rtol=1e-5, atol=1e-6)
+
+
+def test_rot90_matches_numpy_and_has_the_right_gradient():
+    x = np.random.default_rng(2).normal(size=(1, 2, 3, 3))
+    for k in range(-1, 5):
+        np.testing.assert_array_equal(orient.rot90(mg.tensor(x), k).data, np.rot90(x, k, axes=(2, 3)))
+    assert mg.gradcheck(lambda t: (orient.rot90(t, 1) * mg.tensor(np.arange(18.0).reshape(1, 2, 3, 3))).sum(),
+                        mg.tensor(x, requires_grad=True))
 
 
 # --------------------------------------------------------------------------- explanation rules
@@ -215,3 +279,74 @@ def test_saliency_rejects_bad_targets_and_methods():
         saliency(net, [[1.0, 1.0]], 3)
     with pytest.raises(KeyError, match="unknown method"):
         saliency(net, [[1.0, 1.0]], 0, "smoothgrad")
+
+
+# --------------------------------------------------------------------------- the demo end to end
+
+
+def _check_demo_output(out, metrics, extra):
+    d = out / "orientation"
+    on_disk = json.loads((d / "metrics.json").read_text())
+    for m in (metrics, on_disk):
+        assert 0.0 <= m["test_acc"] <= 1.0
+        assert set(m["per_rotation"]) == {"0", "90", "180", "270"}
+        assert set(m["extra_test"]) == {str(extra)}
+        assert set(m["per_source"]) <= {"imagenet_sample", "sun_scenes", "tinyimagenet_val64"}
+        assert np.asarray(m["confusion"]).sum() == 4 * m["n_test_photos"]
+    acc = np.mean([metrics["per_rotation"][a] for a in ("0", "90", "180", "270")])
+    assert acc == pytest.approx(metrics["test_acc"])
+    names = {f["file"] for f in metrics["figures"]}
+    assert {"confusion.png", "accuracy.png", "examples.png", "explain_0deg.png", "explain_predicted.png"} <= names
+    for f in metrics["figures"]:
+        assert Path(f["path"]).is_file() and Path(f["path"]).stat().st_size > 1000 and f["caption"]
+    model, norm, cfg, meta = orient.load_model(d / "orientation.npz")
+    assert meta["test"]["acc"] == pytest.approx(metrics["test_acc"])
+
+
+def _extra_folder(tmp_path):
+    """Five upright photos, two of which the shipped model was trained on (and must be dropped)."""
+    import shutil
+    from demos.orientation import DEFAULT_MODEL
+    from models.datasets import DEFAULT_PHOTOS, file_hashes, find_photos
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    seen = set(orient.load_model(DEFAULT_MODEL)[3]["train_hashes"])
+    bundled = find_photos(DEFAULT_PHOTOS / "sun_scenes")[:20]
+    for p in [p for p, h in zip(bundled, file_hashes(bundled)) if h in seen][:2]:
+        shutil.copy(p, extra / p.name)
+    from PIL import Image
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray((rng.random((40, 60, 3)) * 255).astype(np.uint8)).save(extra / f"noise{i}.png")
+    return extra
+
+
+def test_demo_quick_with_the_shipped_model(tmp_path):
+    from demos import orientation as demo
+    extra = _extra_folder(tmp_path)
+    metrics = demo.run(["--quick", "--no-progress", "--out", str(tmp_path), "--extra-test", str(extra)])
+    _check_demo_output(tmp_path, metrics, extra)
+    assert metrics["model"]["how"].startswith("loaded")
+    assert metrics["extra_test_details"][str(extra)]["n_photos"] == 3  # the 2 bundled copies were dropped
+    # the shipped model was trained on the bundled photos: what is left must be its held-out photos
+    assert metrics["n_test_photos"] < demo.QUICK_PHOTOS / 2
+    assert metrics["test_acc"] > 0.45  # a model that learned something (chance is 0.25)
+
+
+def test_demo_quick_retrain(tmp_path):
+    from demos import orientation as demo
+    extra = _extra_folder(tmp_path)
+    metrics = demo.run(["--quick", "--retrain", "--no-progress", "--out", str(tmp_path), "--extra-test", str(extra),
+                        "--seed", "1"])
+    _check_demo_output(tmp_path, metrics, extra)
+    assert metrics["model"]["how"] == "retrained" and metrics["model"]["n_train_photos"] > 0
+    assert any(f["file"] == "training.png" for f in metrics["figures"])
+
+
+def test_shipped_model_is_what_retrain_would_train():
+    # data/models/README.md documents one configuration: the file and `--retrain` must agree on it
+    from demos.orientation import DEFAULT_CONFIG, DEFAULT_MODEL
+    model, norm, cfg, meta = orient.load_model(DEFAULT_MODEL)
+    assert cfg == DEFAULT_CONFIG
+    assert DEFAULT_MODEL.stat().st_size < 5 * 2 ** 20
+    assert len(meta["train_hashes"]) > 3000 and not set(meta["train_hashes"]) & set(meta["val_hashes"])
