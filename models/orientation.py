@@ -57,6 +57,7 @@ class Config:
     init: str = "default"                # "default" (PyTorch's layer init) | "kaiming" (He normal, zero bias)
     jitter: float = 0.1                  # brightness and contrast scaled by U[1 - jitter, 1 + jitter]
     mirror_test: bool = False            # score each test input together with its mirror image
+    batch_norm: bool = False             # BatchNorm2d between each conv and its ReLU
     seed: int = 0
 
     def __post_init__(self):
@@ -110,7 +111,8 @@ class OrientationNet(nn.Module):
         chans = 3 if cfg.color else 1
         blocks = []
         for w in cfg.widths:
-            blocks += [nn.Conv2d(chans, w, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2)]
+            norm = [nn.BatchNorm2d(w)] if cfg.batch_norm else []
+            blocks += [nn.Conv2d(chans, w, 3, padding=1), *norm, nn.ReLU(), nn.MaxPool2d(2)]
             chans = w
         self.features = nn.Sequential(*blocks)
         side = cfg.size // 2 ** len(cfg.widths)

@@ -18,6 +18,7 @@ from .. import ops, rules
 from ..tensor import _wrap, as_tensor, record
 from .conv import conv2d  # noqa: F401 - part of F's public surface
 from .init import generator
+from .normalization import batch_norm  # noqa: F401
 from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss  # noqa: F401
 from .pooling import avg_pool2d, max_pool2d  # noqa: F401
 
