@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import Tensor, as_tensor
+from .layers import _sizes
 from .module import Module, Parameter
 
 
@@ -59,9 +60,8 @@ class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
                  dtype=np.float32):
         super().__init__()
-        if not isinstance(num_features, (int, np.integer)) or isinstance(num_features, bool) or num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, got {num_features!r}")
-        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        (self.num_features,) = _sizes(type(self).__name__, num_features=num_features)
+        self.eps, self.momentum = eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         if affine:
             self.weight = Parameter(np.ones(self.num_features), dtype=dtype)
