@@ -25,7 +25,7 @@ def parse_args(argv):
     p = argparse.ArgumentParser(prog="python -m demos", description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("out"), help="where index.html and every figure go")
     p.add_argument("--quick", action="store_true", help="reduced run for CI (under a minute)")
-    p.add_argument("--retrain", action="store_true", help="train the orientation CNN from scratch instead of loading it (about 40 min on 2 cores)")
+    p.add_argument("--retrain", action="store_true", help="train the orientation CNN from scratch instead of loading it (30-40 min on 2 cores)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--extra-test", type=Path, action="append", default=None, metavar="DIR",
