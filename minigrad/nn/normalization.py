@@ -9,16 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import ops
-from ..tensor import Tensor, as_tensor
+from ..tensor import as_tensor
 from .layers import _sizes
 from .module import Module, Parameter
-
-
-def _stat_axes(ndim, num_features, shape, who):
-    if ndim not in (2, 3, 4) or shape[1] != num_features:
-        raise ValueError(f"{who}: expected (N, C), (N, C, L) or (N, C, H, W) with C={num_features}, "
-                         f"got {tuple(shape)}")
-    return (0,) + tuple(range(2, ndim))
 
 
 def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=False,
@@ -28,8 +21,9 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     In training, running_mean/running_var (ndarrays, updated in place) move towards the batch mean
     and the unbiased batch variance by `momentum`, as in PyTorch."""
     x = as_tensor(x)
-    c = x.shape[1] if x.ndim > 1 else None
-    axes = _stat_axes(x.ndim, c, x.shape, "batch_norm")
+    if x.ndim not in (2, 3, 4):
+        raise ValueError(f"batch_norm: expected (N, C), (N, C, L) or (N, C, H, W), got {tuple(x.shape)}")
+    c, axes = x.shape[1], (0,) + tuple(range(2, x.ndim))
     bshape = (1, c) + (1,) * (x.ndim - 2)
     if training or running_mean is None:
         n = x.size // c
@@ -75,7 +69,7 @@ class _BatchNorm(Module):
         self.register_buffer("num_batches_tracked", np.array(0, np.int64) if track else None)
 
     def forward(self, x):
-        x = x if isinstance(x, Tensor) else as_tensor(x)
+        x = as_tensor(x)
         if x.ndim not in self._ranks or x.shape[1] != self.num_features:
             ranks = " or ".join({2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)"}[r] for r in self._ranks)
             raise ValueError(f"{type(self).__name__}: expected {ranks} with C={self.num_features}, "
