@@ -446,6 +446,21 @@ def _parse_value(text):
         return text
 
 
+def _extra_training(dirs, cfg: Config, known: set):
+    """(images, hashes) of the photos below `dirs` whose content hash is not in `known` (which grows),
+    at the size the training photos are stored at."""
+    from models.datasets import file_hashes, load_photos
+    images, kept = [], []
+    for d in dirs:
+        more = load_photos(d, size=cfg.load_size or cfg.size, color=cfg.color)
+        for img, h in zip(more.images, file_hashes(more.paths)):
+            if h not in known:
+                known.add(h)
+                images.append(img)
+                kept.append(h)
+    return np.asarray(images, np.float32), kept
+
+
 def main(argv=None):
     """`python -m models.orientation key=value ... [--name N] [--log FILE]`: one training run on the
     shipped photos (split seed 0), scored on the validation and test photos; appends a JSON line
@@ -463,6 +478,9 @@ def main(argv=None):
     p.add_argument("--save", default=None, help="mg.save the trained model here")
     p.add_argument("--train-fraction", type=float, default=1.0,
                    help="train on this fraction of the training photos (a learning curve: is data the limit?)")
+    p.add_argument("--extra-train", action="append", default=[], metavar="DIR",
+                   help="also train on the upright photos below DIR (repeatable); a photo whose content is in "
+                        "the validation or test split, or already in training, is left out")
     args = p.parse_args(argv)
     overrides = {}
     for s in args.settings:
@@ -483,11 +501,17 @@ def main(argv=None):
     train_photos = photos.images[tr]
     if cfg.load_size and cfg.load_size != cfg.size:
         train_photos = load_photos(args.data, size=cfg.load_size, color=cfg.color).images[tr]
+    hashes = np.array(file_hashes(photos.paths))  # saved, so demos.orientation tests it on unseen photos only
+    extra, extra_hashes = _extra_training(args.extra_train, cfg, set(hashes))
+    if extra_hashes:
+        say(f"+ {len(extra_hashes)} training photos from {', '.join(args.extra_train)}")
+        train_photos = np.concatenate([train_photos, extra])
     model, norm, hist = train(cfg, train_photos, photos.images[va], progress=False, log=say)
     src = np.asarray(photos.sources)
     val = evaluate(model, norm, photos.images[va], src[va], mirror=cfg.mirror_test)
     test = evaluate(model, norm, photos.images[te], src[te], mirror=cfg.mirror_test)
-    row = {"name": args.name, "settings": overrides, "n_train_photos": len(tr), "val_acc": val["acc"], "test_acc": test["acc"],
+    row = {"name": args.name, "settings": overrides, "n_train_photos": len(train_photos),
+           "extra_train": args.extra_train, "val_acc": val["acc"], "test_acc": test["acc"],
            "val_acc_consistent": val["acc_consistent"], "test_acc_consistent": test["acc_consistent"],
            "test_per_rotation": test["per_rotation"], "test_per_source": test["per_source"],
            "val_curve": hist["val_acc"], "train_seconds": hist["seconds"],
@@ -497,10 +521,10 @@ def main(argv=None):
         with open(args.log, "a") as f:
             f.write(json.dumps(row) + "\n")
     if args.save:
-        hashes = np.array(file_hashes(photos.paths))  # so demos.orientation tests it on unseen photos only
         save_model(args.save, model, norm, cfg, {"val": val, "test": test, "history": hist, "seconds": hist["seconds"],
-                                                 "train_hashes": hashes[tr].tolist(), "val_hashes": hashes[va].tolist(),
-                                                 "data": args.data, "split_seed": 0})
+                                                 "train_hashes": hashes[tr].tolist() + extra_hashes,
+                                                 "val_hashes": hashes[va].tolist(), "data": args.data,
+                                                 "extra_train": args.extra_train, "split_seed": 0})
     return row
 
 

@@ -350,3 +350,28 @@ def test_shipped_model_is_what_retrain_would_train():
     assert cfg == DEFAULT_CONFIG
     assert DEFAULT_MODEL.stat().st_size < 5 * 2 ** 20
     assert len(meta["train_hashes"]) > 3000 and not set(meta["train_hashes"]) & set(meta["val_hashes"])
+
+
+def test_experiment_cli_extra_training_photos_skip_held_out_and_duplicates(tmp_path):
+    import shutil
+    from PIL import Image
+    from models.datasets import file_hashes, find_photos, split_photos
+    rng = np.random.default_rng(0)
+    data, extra = tmp_path / "data", tmp_path / "extra"
+    for d, n, tag in ((data / "a", 20, "p"), (extra / "b", 4, "new")):
+        d.mkdir(parents=True)
+        for i in range(n):
+            Image.fromarray((rng.random((10, 12, 3)) * 255).astype(np.uint8)).save(d / f"{tag}{i}.png")
+    paths = find_photos(data)
+    tr, va, te = split_photos(len(paths), seed=0)
+    for i in (tr[0], va[0], te[0]):  # copies of a training, a validation and a test photo
+        shutil.copy(paths[i], extra / "b" / f"copy_{paths[i].name}")
+    row = orient.main(["size=8", "widths=(4,)", "hidden=4", "epochs=1", "--data", str(data), "--extra-train",
+                       str(extra), "--save", str(tmp_path / "m.npz"), "--name", "t"])
+    assert row["n_train_photos"] == len(tr) + 4  # only the four new photos were added
+    meta = orient.load_model(tmp_path / "m.npz")[3]
+    held_out = set(file_hashes([paths[i] for i in np.concatenate([va, te])]))
+    new = file_hashes([p for p in find_photos(extra) if p.name.startswith("new")])
+    assert set(new) <= set(meta["train_hashes"]) and not held_out & set(meta["train_hashes"])
+    assert len(meta["train_hashes"]) == len(set(meta["train_hashes"])) == len(tr) + 4
+    assert meta["extra_train"] == [str(extra)]
