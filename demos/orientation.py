@@ -1,7 +1,7 @@
 """Photo orientation demo: is this photo turned 0, 90, 180 or 270 degrees? And what says so?
 
     python -m demos.orientation [--data DIR] [--out DIR] [--extra-test DIR ...] [--epochs N] [--seed S]
-                                [--retrain] [--model FILE] [--quick] [--no-progress]
+                                [--retrain [--extra-train DIR ...]] [--model FILE] [--quick] [--no-progress]
 
 By default it loads the CNN shipped in data/models/orientation.npz (trained by `--retrain` on the
 bundled photos, see data/models/README.md); `--retrain` trains one from scratch on DIR. Accuracy is
@@ -25,7 +25,8 @@ import numpy as np
 
 from demos import common
 from models.datasets import DEFAULT_PHOTOS, file_hashes, load_photos, split_photos
-from models.orientation import ANGLES, Config, evaluate, load_model, rotation_logits, save_model, train
+from models.orientation import (ANGLES, Config, evaluate, extra_training_photos, load_model, rotation_logits,
+                                save_model, train)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "data" / "models" / "orientation.npz"
@@ -47,6 +48,9 @@ def parse_args(argv=None):
                    help="another folder of upright photos to score (repeatable); photos also in --data are dropped")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="trained model to load (unless --retrain)")
     p.add_argument("--retrain", action="store_true", help="train from scratch on --data instead of loading")
+    p.add_argument("--extra-train", type=Path, action="append", default=[], metavar="DIR",
+                   help="with --retrain: also train on the upright photos below DIR (repeatable); photos of "
+                        "--data's validation and test split are left out")
     p.add_argument("--epochs", type=int, default=None,
                    help=f"training epochs with --retrain (default {DEFAULT_CONFIG.epochs})")
     p.add_argument("--seed", type=int, default=0, help="seeds the photo split, the weights and the batches")
@@ -56,7 +60,9 @@ def parse_args(argv=None):
     args = p.parse_args(argv)
     if args.epochs is not None and args.epochs < 1:
         p.error(f"--epochs must be >= 1, got {args.epochs}")
-    for d in [args.data] + args.extra_test:
+    if args.extra_train and not args.retrain:
+        p.error("--extra-train adds training photos: it needs --retrain")
+    for d in [args.data] + args.extra_test + args.extra_train:
         if not d.is_dir():
             p.error(f"photo folder not found: {d}")
     if not args.retrain and not args.model.is_file():
@@ -107,18 +113,27 @@ def run(argv=None):
         tr, va, te = split_photos(len(photos), seed=args.seed)
         print(f"training on {len(tr)} photos x 4 rotations from {args.data} ({cfg.size}x{cfg.size} "
               f"{'colour' if cfg.color else 'grey'}), validating on {len(va)}, testing on {len(te)}")
+        train_images, extra_hashes = photos.images[tr], []
+        if args.extra_train:
+            with timer("load extra training photos"):
+                extra, extra_hashes = extra_training_photos(args.extra_train, cfg, set(hashes.tolist()), limit)
+            print(f"+ {len(extra_hashes)} training photos from {', '.join(map(str, args.extra_train))}")
+            train_images = np.concatenate([train_images, extra])
         with timer("train"):
-            model, norm, hist = train(cfg, photos.images[tr], photos.images[va], progress=progress,
+            model, norm, hist = train(cfg, train_images, photos.images[va], progress=progress,
                                       log=None if progress else print)
         trained = {"how": "retrained", "seconds": hist["seconds"], "history": hist,
-                   "train_hashes": hashes[tr].tolist(), "val_hashes": hashes[va].tolist(),
-                   "data": str(args.data), "split_seed": args.seed}
+                   "train_hashes": hashes[tr].tolist() + extra_hashes,
+                   "val_hashes": hashes[va].tolist(),
+                   "data": str(args.data), "split_seed": args.seed,
+                   "extra_train": [str(d) for d in args.extra_train]}
     else:
         seen = set(meta.get("train_hashes", [])) | set(meta.get("val_hashes", []))
         te = np.flatnonzero([h not in seen for h in hashes])
         trained = {"how": f"loaded {args.model}", "seconds": meta.get("seconds"), "history": meta.get("history"),
                    "train_hashes": meta.get("train_hashes", []), "val_hashes": meta.get("val_hashes", []),
-                   "data": meta.get("data"), "split_seed": meta.get("split_seed")}
+                   "data": meta.get("data"), "split_seed": meta.get("split_seed"),
+                   "extra_train": meta.get("extra_train", [])}
         print(f"loaded {args.model}; {len(te)} of the {len(photos)} photos in {args.data} were not used to "
               f"train or validate it")
     if len(te) == 0:
@@ -154,12 +169,14 @@ def run(argv=None):
     metrics["model"] = {"config": cfg.to_dict(), "how": trained["how"],
                         "params": int(sum(p.size for p in model.parameters())),
                         "training_seconds": trained["seconds"], "trained_on": trained["data"],
-                        "split_seed": trained["split_seed"], "n_train_photos": len(trained["train_hashes"]),
+                        "split_seed": trained["split_seed"], "extra_train": trained["extra_train"],
+                        "n_train_photos": len(trained["train_hashes"]),
                         "n_val_photos": len(trained["val_hashes"])}
     with timer("save model"):
         save_model(out / "orientation.npz", model, norm, cfg, {
             "seconds": trained["seconds"], "history": trained["history"], "train_hashes": trained["train_hashes"],
             "val_hashes": trained["val_hashes"], "data": trained["data"], "split_seed": trained["split_seed"],
+            "extra_train": trained["extra_train"],
             "test": {k: test[k] for k in ("acc", "acc_consistent", "per_rotation", "per_source", "confusion")},
             "extra_test": [[d, acc] for d, acc in metrics["extra_test"].items()]})  # keys may not hold "/"
     with timer("figures"):

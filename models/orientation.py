@@ -31,7 +31,7 @@ from minigrad import nn
 ANGLES = (0, 90, 180, 270)
 
 __all__ = ["ANGLES", "Config", "OrientationNet", "build_model", "augment", "crop_resize", "rotation_batch",
-           "Normalizer", "train", "rotation_logits", "evaluate", "save_model", "load_model", "lr_at"]
+           "Normalizer", "train", "extra_training_photos", "rotation_logits", "evaluate", "save_model", "load_model", "lr_at"]
 
 
 @dataclass
@@ -446,19 +446,20 @@ def _parse_value(text):
         return text
 
 
-def _extra_training(dirs, cfg: Config, known: set):
+def extra_training_photos(dirs, cfg: Config, known: set, limit=None):
     """(images, hashes) of the photos below `dirs` whose content hash is not in `known` (which grows),
-    at the size the training photos are stored at."""
+    at the size the training photos are stored at: more training data that cannot leak a held-out photo."""
     from models.datasets import file_hashes, load_photos
     images, kept = [], []
     for d in dirs:
-        more = load_photos(d, size=cfg.load_size or cfg.size, color=cfg.color)
+        more = load_photos(d, size=cfg.load_size or cfg.size, color=cfg.color, limit=limit)
         for img, h in zip(more.images, file_hashes(more.paths)):
             if h not in known:
                 known.add(h)
                 images.append(img)
                 kept.append(h)
-    return np.asarray(images, np.float32), kept
+    shape = (0, cfg.load_size or cfg.size, cfg.load_size or cfg.size) + ((3,) if cfg.color else ())
+    return (np.asarray(images, np.float32) if images else np.zeros(shape, np.float32)), kept
 
 
 def main(argv=None):
@@ -502,7 +503,7 @@ def main(argv=None):
     if cfg.load_size and cfg.load_size != cfg.size:
         train_photos = load_photos(args.data, size=cfg.load_size, color=cfg.color).images[tr]
     hashes = np.array(file_hashes(photos.paths))  # saved, so demos.orientation tests it on unseen photos only
-    extra, extra_hashes = _extra_training(args.extra_train, cfg, set(hashes))
+    extra, extra_hashes = extra_training_photos(args.extra_train, cfg, set(hashes))
     if extra_hashes:
         say(f"+ {len(extra_hashes)} training photos from {', '.join(args.extra_train)}")
         train_photos = np.concatenate([train_photos, extra])

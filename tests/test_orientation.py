@@ -375,3 +375,24 @@ def test_experiment_cli_extra_training_photos_skip_held_out_and_duplicates(tmp_p
     assert set(new) <= set(meta["train_hashes"]) and not held_out & set(meta["train_hashes"])
     assert len(meta["train_hashes"]) == len(set(meta["train_hashes"])) == len(tr) + 4
     assert meta["extra_train"] == [str(extra)]
+
+
+def test_demo_quick_retrain_with_extra_training_photos(tmp_path):
+    import shutil
+    from PIL import Image
+    from demos import orientation as demo
+    from models.datasets import DEFAULT_PHOTOS, find_photos
+    extra = tmp_path / "more"
+    extra.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(3):
+        Image.fromarray((rng.random((30, 30, 3)) * 255).astype(np.uint8)).save(extra / f"n{i}.png")
+    quick = find_photos(DEFAULT_PHOTOS)  # the --quick subset takes evenly spaced photos, the first among them
+    shutil.copy(quick[0], extra / "copy.jpg")
+    base = ["--quick", "--retrain", "--no-progress", "--out", str(tmp_path)]
+    plain = demo.run(base)
+    more = demo.run(base + ["--extra-train", str(extra)])
+    assert more["model"]["n_train_photos"] == plain["model"]["n_train_photos"] + 3  # the copy is not added
+    assert more["model"]["extra_train"] == [str(extra)] and plain["model"]["extra_train"] == []
+    with pytest.raises(SystemExit):
+        demo.parse_args(["--extra-train", str(extra)])  # without --retrain it would silently do nothing
