@@ -83,17 +83,21 @@ def examples_figure(images, logits, n=8):
 
 
 def training_figure(history):
-    ep = np.arange(1, len(history["train_loss"]) + 1)
+    runs = history.get("members", [history])  # an ensemble: one curve per network
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.2))
-    axes[0].plot(ep, history["train_loss"], marker=".")
+    for i, h in enumerate(runs):
+        ep = np.arange(1, len(h["train_loss"]) + 1)
+        tag, color = (f"network {i + 1}: " if len(runs) > 1 else ""), f"C{i}"
+        axes[0].plot(ep, h["train_loss"], marker=".", color=color)
+        axes[1].plot(ep, h["train_acc"], marker=".", color=color, alpha=0.5, label=tag + "train (augmented batches)")
+        if h.get("val_acc"):
+            axes[1].plot(ep[:len(h["val_acc"])], h["val_acc"], marker=".", color=color, linestyle="--",
+                         label=tag + "validation photos")
+        axes[2].plot(ep, h["lr"], marker=".", color=color)
     axes[0].set_title("training loss (cross-entropy)", fontsize=10)
-    axes[1].plot(ep, history["train_acc"], marker=".", label="train (augmented batches)")
-    if history.get("val_acc"):
-        axes[1].plot(ep[:len(history["val_acc"])], history["val_acc"], marker=".", label="validation photos")
     axes[1].set_ylim(0, 1)
-    axes[1].legend(fontsize=8)
+    axes[1].legend(fontsize=7 if len(runs) > 1 else 8)
     axes[1].set_title("accuracy over 4 rotations", fontsize=10)
-    axes[2].plot(ep, history["lr"], marker=".")
     axes[2].set_title("learning rate at the end of the epoch", fontsize=10)
     for ax in axes:
         ax.set_xlabel("epoch")

@@ -15,13 +15,15 @@ Training (see data/models/README.md for what each choice was worth, measured):
     input turned back by 0/90/180/270 degrees: turning the photo turns the answer by
     construction, and every photo trains s once upright and three times not;
   * optionally (``mirror_test=True``) each test input is scored together with its mirror image,
-    which has the same "up".
+    which has the same "up";
+  * optionally (``ensemble=k``) k networks trained alike from seeds seed..seed+k-1, their logits
+    averaged.
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 
@@ -30,7 +32,7 @@ from minigrad import nn
 
 ANGLES = (0, 90, 180, 270)
 
-__all__ = ["ANGLES", "Config", "OrientationNet", "build_model", "augment", "crop_resize", "rotation_batch",
+__all__ = ["ANGLES", "Config", "OrientationNet", "Ensemble", "build_model", "augment", "crop_resize", "rotation_batch",
            "Normalizer", "train", "extra_training_photos", "rotation_logits", "evaluate", "save_model", "load_model", "lr_at"]
 
 
@@ -58,6 +60,7 @@ class Config:
     jitter: float = 0.1                  # brightness and contrast scaled by U[1 - jitter, 1 + jitter]
     mirror_test: bool = False            # score each test input together with its mirror image
     batch_norm: bool = False             # BatchNorm2d between each conv and its ReLU
+    ensemble: int = 1                    # networks trained alike (seeds seed, seed + 1, ...), logits averaged
     seed: int = 0
 
     def __post_init__(self):
@@ -74,6 +77,12 @@ class Config:
             raise ValueError(f"schedule must be 'cosine', 'step' or 'constant', got {self.schedule!r}")
         if not 0 <= self.crop < 1:
             raise ValueError(f"crop must be in [0, 1), got {self.crop}")
+        if not (isinstance(self.ensemble, int) and self.ensemble >= 1):
+            raise ValueError(f"ensemble must be an int >= 1 (networks to train), got {self.ensemble!r}")
+
+    def member(self, i):
+        """The configuration of the i-th network of an ensemble: a single network with its own seed."""
+        return replace(self, ensemble=1, seed=self.seed + i)
 
     def to_dict(self):
         d = asdict(self)
@@ -134,7 +143,33 @@ class OrientationNet(nn.Module):
         return s.reshape(4, n).T
 
 
-def build_model(cfg: Config, seed: int | None = None) -> OrientationNet:
+class Ensemble(nn.Module):
+    """Networks trained alike from different seeds; the logits are the mean of theirs.
+
+    Averaging logits decides exactly as averaging log-probabilities would (log_softmax only
+    subtracts a per-input constant), and keeps every explanation the mean of the members' ones."""
+
+    equivariant = False  # rotation_logits asks each member instead
+
+    def __init__(self, members):
+        super().__init__()
+        if not members:
+            raise ValueError("Ensemble needs at least one network")
+        self.size = len(members)
+        for i, m in enumerate(members):
+            setattr(self, f"member{i}", m)
+
+    def members(self):
+        return [getattr(self, f"member{i}") for i in range(self.size)]
+
+    def forward(self, x):
+        outs = [m(x) for m in self.members()]
+        return sum(outs[1:], outs[0]) / len(outs)
+
+
+def build_model(cfg: Config, seed: int | None = None) -> OrientationNet | Ensemble:
+    if cfg.ensemble > 1:
+        return Ensemble([build_model(cfg.member(i)) for i in range(cfg.ensemble)])
     mg.nn.manual_seed(cfg.seed if seed is None else seed)
     model = OrientationNet(cfg)
     if cfg.init == "kaiming":
@@ -268,10 +303,19 @@ def lr_at(cfg: Config, step: int, total: int) -> float:
 
 
 def train(cfg: Config, train_images, val_images=None, progress=True, log=None, model=None):
-    """Train an OrientationNet on upright photos; returns (model, normalizer, history).
+    """Train an OrientationNet (or cfg.ensemble of them) on upright photos; returns (model, normalizer, history).
 
     train_images: (N, L, L[, C]) with L = cfg.load_size or cfg.size; val_images at cfg.size."""
     from models.train import _bar  # the faces trainer's tqdm bar (hidden when not on a terminal)
+
+    if cfg.ensemble > 1 and model is None:
+        runs = []
+        for i in range(cfg.ensemble):
+            say = None if log is None else (lambda m, i=i: log(f"network {i + 1}/{cfg.ensemble}: {m}"))
+            runs.append(train(cfg.member(i), train_images, val_images, progress, say))
+        norm = runs[0][1]  # the same photos give every member the same normalizer
+        hist = {"members": [h for _, _, h in runs], "seconds": round(sum(h["seconds"] for _, _, h in runs), 2)}
+        return Ensemble([m for m, _, _ in runs]), norm, hist
 
     train_images = np.asarray(train_images, dtype=np.float32)
     if len(train_images) == 0:
@@ -334,6 +378,22 @@ def train(cfg: Config, train_images, val_images=None, progress=True, log=None, m
     return model, norm, hist
 
 
+def extra_training_photos(dirs, cfg: Config, known: set, limit=None):
+    """(images, hashes) of the photos below `dirs` whose content hash is not in `known` (which grows),
+    at the size the training photos are stored at: more training data that cannot leak a held-out photo."""
+    from models.datasets import file_hashes, load_photos  # datasets needs Pillow; the model itself does not
+    images, kept = [], []
+    for d in dirs:
+        more = load_photos(d, size=cfg.load_size or cfg.size, color=cfg.color, limit=limit)
+        for img, h in zip(more.images, file_hashes(more.paths)):
+            if h not in known:
+                known.add(h)
+                images.append(img)
+                kept.append(h)
+    shape = (0, cfg.load_size or cfg.size, cfg.load_size or cfg.size) + ((3,) if cfg.color else ())
+    return (np.asarray(images, np.float32) if images else np.zeros(shape, np.float32)), kept
+
+
 # --------------------------------------------------------------------------- evaluation
 
 
@@ -344,6 +404,8 @@ def rotation_logits(model, norm, images, batch_photos=128, mirror=False):
     "up" up but turns a quarter turn the other way: the mirror of "photo turned k" is "mirrored
     photo turned -k", and its class c is the input's class -c."""
     images = np.asarray(images, dtype=np.float32)
+    if isinstance(model, Ensemble):  # each member's fast path; the mean is the ensemble's logits
+        return np.mean([rotation_logits(m, norm, images, batch_photos, mirror) for m in model.members()], axis=0)
     if mirror:
         neg = -np.arange(4) % 4
         flipped = rotation_logits(model, norm, images[:, :, ::-1], batch_photos)
@@ -428,7 +490,8 @@ def load_model(path):
         raise ValueError(f"{path} is not an orientation checkpoint (expected 'state' and 'meta.config')")
     meta = ck["meta"]
     cfg = Config.from_dict(meta["config"])
-    model = OrientationNet(cfg)
+    model = Ensemble([OrientationNet(cfg.member(i)) for i in range(cfg.ensemble)]) if cfg.ensemble > 1 \
+        else OrientationNet(cfg)
     model.load_state_dict(ck["state"])
     model.eval()
     norm = Normalizer(np.asarray(meta["norm_mean"], np.float32), np.asarray(meta["norm_std"], np.float32))
@@ -438,95 +501,10 @@ def load_model(path):
 # --------------------------------------------------------------------------- experiments
 
 
-def _parse_value(text):
-    import ast
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def extra_training_photos(dirs, cfg: Config, known: set, limit=None):
-    """(images, hashes) of the photos below `dirs` whose content hash is not in `known` (which grows),
-    at the size the training photos are stored at: more training data that cannot leak a held-out photo."""
-    from models.datasets import file_hashes, load_photos
-    images, kept = [], []
-    for d in dirs:
-        more = load_photos(d, size=cfg.load_size or cfg.size, color=cfg.color, limit=limit)
-        for img, h in zip(more.images, file_hashes(more.paths)):
-            if h not in known:
-                known.add(h)
-                images.append(img)
-                kept.append(h)
-    shape = (0, cfg.load_size or cfg.size, cfg.load_size or cfg.size) + ((3,) if cfg.color else ())
-    return (np.asarray(images, np.float32) if images else np.zeros(shape, np.float32)), kept
-
-
 def main(argv=None):
-    """`python -m models.orientation key=value ... [--name N] [--log FILE]`: one training run on the
-    shipped photos (split seed 0), scored on the validation and test photos; appends a JSON line
-    to FILE. This is how the table in data/models/README.md was made."""
-    import argparse
-    import json
-    import sys
-
-    from models.datasets import DEFAULT_PHOTOS, file_hashes, load_photos, split_photos
-    p = argparse.ArgumentParser(prog="python -m models.orientation", description=main.__doc__)
-    p.add_argument("settings", nargs="*", help="Config fields, e.g. size=64 widths=(16,32,64) epochs=6")
-    p.add_argument("--name", default="run")
-    p.add_argument("--data", default=str(DEFAULT_PHOTOS))
-    p.add_argument("--log", default=None, help="append the result as one JSON line to this file")
-    p.add_argument("--save", default=None, help="mg.save the trained model here")
-    p.add_argument("--train-fraction", type=float, default=1.0,
-                   help="train on this fraction of the training photos (a learning curve: is data the limit?)")
-    p.add_argument("--extra-train", action="append", default=[], metavar="DIR",
-                   help="also train on the upright photos below DIR (repeatable); a photo whose content is in "
-                        "the validation or test split, or already in training, is left out")
-    args = p.parse_args(argv)
-    overrides = {}
-    for s in args.settings:
-        if "=" not in s:
-            p.error(f"setting {s!r} is not key=value")
-        k, v = s.split("=", 1)
-        overrides[k] = _parse_value(v)
-    unknown = set(overrides) - {f.name for f in fields(Config)}
-    if unknown:
-        p.error(f"unknown Config field(s): {', '.join(sorted(unknown))}")
-    cfg = Config(**overrides)
-    photos = load_photos(args.data, size=cfg.size, color=cfg.color)
-    tr, va, te = split_photos(len(photos), seed=0)
-    if args.train_fraction < 1:
-        tr = np.sort(np.random.default_rng(1).permutation(tr)[:int(round(args.train_fraction * len(tr)))])
-    say = lambda m: print(f"[{args.name}] {m}", file=sys.stderr, flush=True)  # noqa: E731
-    say(f"{cfg.to_dict()}  train/val/test photos {len(tr)}/{len(va)}/{len(te)}")
-    train_photos = photos.images[tr]
-    if cfg.load_size and cfg.load_size != cfg.size:
-        train_photos = load_photos(args.data, size=cfg.load_size, color=cfg.color).images[tr]
-    hashes = np.array(file_hashes(photos.paths))  # saved, so demos.orientation tests it on unseen photos only
-    extra, extra_hashes = extra_training_photos(args.extra_train, cfg, set(hashes))
-    if extra_hashes:
-        say(f"+ {len(extra_hashes)} training photos from {', '.join(args.extra_train)}")
-        train_photos = np.concatenate([train_photos, extra])
-    model, norm, hist = train(cfg, train_photos, photos.images[va], progress=False, log=say)
-    src = np.asarray(photos.sources)
-    val = evaluate(model, norm, photos.images[va], src[va], mirror=cfg.mirror_test)
-    test = evaluate(model, norm, photos.images[te], src[te], mirror=cfg.mirror_test)
-    row = {"name": args.name, "settings": overrides, "n_train_photos": len(train_photos),
-           "extra_train": args.extra_train, "val_acc": val["acc"], "test_acc": test["acc"],
-           "val_acc_consistent": val["acc_consistent"], "test_acc_consistent": test["acc_consistent"],
-           "test_per_rotation": test["per_rotation"], "test_per_source": test["per_source"],
-           "val_curve": hist["val_acc"], "train_seconds": hist["seconds"],
-           "params": int(sum(q.size for q in model.parameters()))}
-    say(json.dumps(row))
-    if args.log:
-        with open(args.log, "a") as f:
-            f.write(json.dumps(row) + "\n")
-    if args.save:
-        save_model(args.save, model, norm, cfg, {"val": val, "test": test, "history": hist, "seconds": hist["seconds"],
-                                                 "train_hashes": hashes[tr].tolist() + extra_hashes,
-                                                 "val_hashes": hashes[va].tolist(), "data": args.data,
-                                                 "extra_train": args.extra_train, "split_seed": 0})
-    return row
+    """The experiment runner (`python -m models.orientation ...`), kept in its own module."""
+    from models.orientation_experiments import main as run
+    return run(argv)
 
 
 if __name__ == "__main__":

@@ -142,9 +142,13 @@ def test_normalizer_is_rotation_invariant_and_round_trips():
 # --------------------------------------------------------------------------- the network
 
 
-@pytest.mark.parametrize("equivariant", [False, True])
-def test_rotation_logits_match_a_forward_pass_on_each_rotation(equivariant):
-    cfg = orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=equivariant)
+NETWORKS = [{"equivariant": False}, {"equivariant": True}, {"equivariant": True, "ensemble": 2},
+            {"equivariant": False, "ensemble": 3}]
+
+
+@pytest.mark.parametrize("kind", NETWORKS)
+def test_rotation_logits_match_a_forward_pass_on_each_rotation(kind):
+    cfg = orient.Config(size=16, widths=(4, 4), hidden=8, **kind)
     model = orient.build_model(cfg).eval()
     photos = np.random.default_rng(0).random((3, 16, 16, 3)).astype(np.float32)
     norm = orient.Normalizer.fit(photos)
@@ -155,10 +159,10 @@ def test_rotation_logits_match_a_forward_pass_on_each_rotation(equivariant):
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("equivariant", [False, True])
-def test_mirror_averaging_pairs_each_input_with_its_mirror_image(equivariant):
+@pytest.mark.parametrize("kind", NETWORKS)
+def test_mirror_averaging_pairs_each_input_with_its_mirror_image(kind):
     # the mirror of an input turned k is turned -k: its class c must be read as -c
-    model = orient.build_model(orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=equivariant)).eval()
+    model = orient.build_model(orient.Config(size=16, widths=(4, 4), hidden=8, **kind)).eval()
     photos = np.random.default_rng(4).random((2, 16, 16, 3)).astype(np.float32)
     norm = orient.Normalizer.fit(photos)
     got = orient.rotation_logits(model, norm, photos, mirror=True)
@@ -169,6 +173,44 @@ def test_mirror_averaging_pairs_each_input_with_its_mirror_image(equivariant):
                 x = np.rot90(photo, k)
                 a, b = model(mg.tensor(norm(np.stack([x, x[:, ::-1]])))).data
                 np.testing.assert_allclose(got[i, k], (a + b[neg]) / 2, rtol=1e-5, atol=1e-6)
+
+
+def test_ensemble_averages_differently_seeded_members_and_their_explanations():
+    cfg = orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=True, ensemble=3, seed=5)
+    model = orient.build_model(cfg).eval()
+    members = model.members()
+    for i, m in enumerate(members):  # member i is the network a single run with seed 5 + i would build
+        single = orient.build_model(orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=True, seed=5 + i))
+        for (name, a), b in zip(m.state_dict().items(), single.state_dict().values()):
+            np.testing.assert_array_equal(a, b, err_msg=name)
+    assert not np.array_equal(members[0].state_dict()["classifier.1.weight"],
+                              members[1].state_dict()["classifier.1.weight"])
+    x = np.random.default_rng(3).normal(size=(2, 3, 16, 16))
+    with mg.no_grad():
+        np.testing.assert_allclose(model(mg.tensor(x)).data, np.mean([m(mg.tensor(x)).data for m in members], 0),
+                                   rtol=1e-6)
+    for method in ("plain", "guided", "positive_paths"):
+        got = saliency(model, x, np.array([0, 2]), method)
+        want = np.mean([saliency(m, x, np.array([0, 2]), method) for m in members], axis=0)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-9, err_msg=method)
+    with pytest.raises(ValueError, match="ensemble must be an int >= 1"):
+        orient.Config(ensemble=0)
+
+
+def test_ensemble_trains_each_member_and_round_trips_through_a_checkpoint(tmp_path):
+    from demos.orientation_figures import training_figure
+    cfg = orient.Config(size=8, widths=(4,), hidden=4, epochs=2, batch_photos=4, equivariant=True, ensemble=2)
+    photos = _marked(n=8, s=8)
+    model, norm, hist = orient.train(cfg, photos, photos[:3], progress=False)
+    assert isinstance(model, orient.Ensemble) and len(hist["members"]) == 2
+    assert all(len(h["val_acc"]) == 2 for h in hist["members"])
+    orient.save_model(tmp_path / "e.npz", model, norm, cfg)
+    again, norm2, cfg2, _ = orient.load_model(tmp_path / "e.npz")
+    assert cfg2 == cfg and isinstance(again, orient.Ensemble)
+    np.testing.assert_array_equal(orient.rotation_logits(model, norm, photos, mirror=True),
+                                  orient.rotation_logits(again, norm2, photos, mirror=True))
+    fig = training_figure(hist)
+    assert len(fig.axes[0].lines) == 2  # one loss curve per network
 
 
 def test_equivariant_model_turns_its_answer_with_its_input():
@@ -396,3 +438,30 @@ def test_demo_quick_retrain_with_extra_training_photos(tmp_path):
     assert more["model"]["extra_train"] == [str(extra)] and plain["model"]["extra_train"] == []
     with pytest.raises(SystemExit):
         demo.parse_args(["--extra-train", str(extra)])  # without --retrain it would silently do nothing
+
+
+def test_combined_runs_are_the_ensemble_one_run_would_train(tmp_path):
+    from PIL import Image
+    from models import orientation_experiments as runs
+    rng = np.random.default_rng(2)
+    data = tmp_path / "data" / "a"
+    data.mkdir(parents=True)
+    for i in range(16):
+        Image.fromarray((rng.random((10, 10, 3)) * 255).astype(np.uint8)).save(data / f"p{i}.png")
+    base = ["size=8", "widths=(4,)", "hidden=4", "epochs=1", "batch_photos=4", "equivariant=True",
+            "--data", str(data.parent)]
+    for seed in (3, 4):
+        runs.main(base + [f"seed={seed}", "--save", str(tmp_path / f"s{seed}.npz")])
+    both = runs.main(base + ["seed=3", "ensemble=2", "--save", str(tmp_path / "one_run.npz")])
+    combined = runs.main(["--data", str(data.parent), "--combine", str(tmp_path / "s3.npz"), str(tmp_path / "s4.npz"),
+                          "--save", str(tmp_path / "combined.npz")])
+    assert combined["val_acc"] == both["val_acc"] and combined["test_acc"] == both["test_acc"]
+    a, b = orient.load_model(tmp_path / "one_run.npz"), orient.load_model(tmp_path / "combined.npz")
+    assert a[2] == b[2] and a[2].ensemble == 2
+    for (name, x), y in zip(a[0].state_dict().items(), b[0].state_dict().values()):
+        np.testing.assert_array_equal(x, y, err_msg=name)
+    with pytest.raises(ValueError, match="s3.npz: seed 3, but network 2 of an ensemble starting at seed 4"):
+        runs.combine([tmp_path / "s4.npz", tmp_path / "s3.npz"])
+    runs.main(base + ["seed=4", "hidden=5", "--save", str(tmp_path / "other.npz")])
+    with pytest.raises(ValueError, match="differs .* by more than the seed"):
+        runs.combine([tmp_path / "s3.npz", tmp_path / "other.npz"])
