@@ -3,8 +3,9 @@
     python -m demos.orientation [--data DIR] [--out DIR] [--extra-test DIR ...] [--epochs N] [--seed S]
                                 [--retrain [--extra-train DIR ...]] [--model FILE] [--quick] [--no-progress]
 
-By default it loads the CNN shipped in data/models/orientation.npz (trained by `--retrain` on the
-bundled photos, see data/models/README.md); `--retrain` trains one from scratch on DIR. Accuracy is
+By default it loads the CNNs shipped in data/models/orientation.npz (trained by `--retrain
+--extra-train ../shared/data/photos/tinyimagenet_val64`: the bundled photos' training split plus
+7,600 more, see data/models/README.md); `--retrain` trains from scratch on DIR. Accuracy is
 measured over all four rotations of every held-out photo: photos the model never saw while
 training or validating (recognised by file content, so any DIR works). `--extra-test DIR`
 (repeatable) scores every upright photo in DIR that is not in --data.
@@ -32,8 +33,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "data" / "models" / "orientation.npz"
 
 # the configuration of the shipped model (chosen on the validation photos; data/models/README.md)
-DEFAULT_CONFIG = Config(widths=(24, 48, 96, 192), dropout=0.5, epochs=45, equivariant=True, init="kaiming",
-                        mirror_test=True)
+DEFAULT_CONFIG = Config(widths=(24, 48, 96, 192), dropout=0.5, epochs=20, equivariant=True, init="kaiming",
+                        mirror_test=True, ensemble=3)
 # --quick --retrain: a tiny network, one epoch on a few hundred photos, to exercise the training path
 QUICK_CONFIG = Config(widths=(8, 16, 16), hidden=32, epochs=1, batch_photos=16, equivariant=True, init="kaiming")
 QUICK_PHOTOS = 240

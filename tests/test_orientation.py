@@ -390,7 +390,7 @@ def test_shipped_model_is_what_retrain_would_train():
     from demos.orientation import DEFAULT_CONFIG, DEFAULT_MODEL
     model, norm, cfg, meta = orient.load_model(DEFAULT_MODEL)
     assert cfg == DEFAULT_CONFIG
-    assert DEFAULT_MODEL.stat().st_size < 5 * 2 ** 20
+    assert DEFAULT_MODEL.stat().st_size < 6 * 2 ** 20  # three networks of 1.8 MB: keep the clone small
     assert len(meta["train_hashes"]) > 3000 and not set(meta["train_hashes"]) & set(meta["val_hashes"])
 
 
