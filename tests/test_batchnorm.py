@@ -78,6 +78,11 @@ def test_misuse_names_the_shape():
         nn.BatchNorm1d(3)(mg.tensor(np.zeros((1, 3))))
     with pytest.raises(ValueError, match="num_features must be a positive integer"):
         nn.BatchNorm2d(0)
+    x = mg.tensor(np.zeros((2, 3, 4, 4)))
+    with pytest.raises(ValueError, match=r"running_mean has shape \(4,\), expected \(3,\) .* input \(2, 3, 4, 4\)"):
+        F.batch_norm(x, np.zeros(4), np.ones(4))  # numpy would broadcast or fail deep inside a reshape
+    with pytest.raises(ValueError, match=r"weight has shape \(1,\), expected \(3,\)"):
+        F.batch_norm(x, weight=mg.tensor(np.ones(1)), training=True)
 
 
 def test_matches_pytorch_in_training_and_eval():

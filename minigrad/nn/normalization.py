@@ -25,6 +25,10 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
         raise ValueError(f"batch_norm: expected (N, C), (N, C, L) or (N, C, H, W), got {tuple(x.shape)}")
     c, axes = x.shape[1], (0,) + tuple(range(2, x.ndim))
     bshape = (1, c) + (1,) * (x.ndim - 2)
+    for name, v in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if v is not None and tuple(v.shape) != (c,):
+            raise ValueError(f"batch_norm: {name} has shape {tuple(v.shape)}, expected ({c},) for the {c} "
+                             f"channels of input {tuple(x.shape)}")
     if training or running_mean is None:
         n = x.size // c
         if n < 2 and training:
