@@ -26,7 +26,7 @@ import numpy as np
 
 from demos import common
 from models.datasets import DEFAULT_PHOTOS, file_hashes, load_photos, split_photos
-from models.orientation import (ANGLES, Config, evaluate, extra_training_photos, load_model, rotation_logits,
+from models.orientation import (ANGLES, Config, add_training_photos, evaluate, load_model, rotation_logits,
                                 save_model, train)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -117,9 +117,9 @@ def run(argv=None):
         train_images, extra_hashes = photos.images[tr], []
         if args.extra_train:
             with timer("load extra training photos"):
-                extra, extra_hashes = extra_training_photos(args.extra_train, cfg, set(hashes.tolist()), limit)
+                train_images, extra_hashes = add_training_photos(train_images, args.extra_train, cfg,
+                                                                 set(hashes.tolist()), limit)
             print(f"+ {len(extra_hashes)} training photos from {', '.join(map(str, args.extra_train))}")
-            train_images = np.concatenate([train_images, extra])
         with timer("train"):
             model, norm, hist = train(cfg, train_images, photos.images[va], progress=progress,
                                       log=None if progress else print)

@@ -33,7 +33,7 @@ from minigrad import nn
 ANGLES = (0, 90, 180, 270)
 
 __all__ = ["ANGLES", "Config", "OrientationNet", "Ensemble", "build_model", "augment", "crop_resize", "rotation_batch",
-           "Normalizer", "train", "extra_training_photos", "rotation_logits", "evaluate", "save_model", "load_model", "lr_at"]
+           "Normalizer", "train", "add_training_photos", "ensemble_history", "rotation_logits", "evaluate", "save_model", "load_model", "lr_at"]
 
 
 @dataclass
@@ -155,16 +155,16 @@ class Ensemble(nn.Module):
         super().__init__()
         if not members:
             raise ValueError("Ensemble needs at least one network")
-        self.size = len(members)
-        for i, m in enumerate(members):
-            setattr(self, f"member{i}", m)
-
-    def members(self):
-        return [getattr(self, f"member{i}") for i in range(self.size)]
+        self.members = nn.ModuleList(members)
 
     def forward(self, x):
-        outs = [m(x) for m in self.members()]
+        outs = [m(x) for m in self.members]
         return sum(outs[1:], outs[0]) / len(outs)
+
+
+def ensemble_history(histories):
+    """The training history of an ensemble from its networks' histories."""
+    return {"members": list(histories), "seconds": round(sum(h["seconds"] for h in histories), 2)}
 
 
 def build_model(cfg: Config, seed: int | None = None) -> OrientationNet | Ensemble:
@@ -314,8 +314,7 @@ def train(cfg: Config, train_images, val_images=None, progress=True, log=None, m
             say = None if log is None else (lambda m, i=i: log(f"network {i + 1}/{cfg.ensemble}: {m}"))
             runs.append(train(cfg.member(i), train_images, val_images, progress, say))
         norm = runs[0][1]  # the same photos give every member the same normalizer
-        hist = {"members": [h for _, _, h in runs], "seconds": round(sum(h["seconds"] for _, _, h in runs), 2)}
-        return Ensemble([m for m, _, _ in runs]), norm, hist
+        return Ensemble([m for m, _, _ in runs]), norm, ensemble_history([h for _, _, h in runs])
 
     train_images = np.asarray(train_images, dtype=np.float32)
     if len(train_images) == 0:
@@ -378,20 +377,19 @@ def train(cfg: Config, train_images, val_images=None, progress=True, log=None, m
     return model, norm, hist
 
 
-def extra_training_photos(dirs, cfg: Config, known: set, limit=None):
-    """(images, hashes) of the photos below `dirs` whose content hash is not in `known` (which grows),
-    at the size the training photos are stored at: more training data that cannot leak a held-out photo."""
+def add_training_photos(images, dirs, cfg: Config, known: set, limit=None):
+    """(images + the photos below `dirs` whose content hash is not in `known`, their hashes); `known`
+    grows. More training data that cannot leak a held-out photo, at the size `images` are stored at."""
     from models.datasets import file_hashes, load_photos  # datasets needs Pillow; the model itself does not
-    images, kept = [], []
+    more, added = [], []
     for d in dirs:
-        more = load_photos(d, size=cfg.load_size or cfg.size, color=cfg.color, limit=limit)
-        for img, h in zip(more.images, file_hashes(more.paths)):
+        found = load_photos(d, size=cfg.load_size or cfg.size, color=cfg.color, limit=limit)
+        for img, h in zip(found.images, file_hashes(found.paths)):
             if h not in known:
                 known.add(h)
-                images.append(img)
-                kept.append(h)
-    shape = (0, cfg.load_size or cfg.size, cfg.load_size or cfg.size) + ((3,) if cfg.color else ())
-    return (np.asarray(images, np.float32) if images else np.zeros(shape, np.float32)), kept
+                more.append(img)
+                added.append(h)
+    return (np.concatenate([images, np.asarray(more, images.dtype)]) if more else images), added
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -405,7 +403,7 @@ def rotation_logits(model, norm, images, batch_photos=128, mirror=False):
     photo turned -k", and its class c is the input's class -c."""
     images = np.asarray(images, dtype=np.float32)
     if isinstance(model, Ensemble):  # each member's fast path; the mean is the ensemble's logits
-        return np.mean([rotation_logits(m, norm, images, batch_photos, mirror) for m in model.members()], axis=0)
+        return np.mean([rotation_logits(m, norm, images, batch_photos, mirror) for m in model.members], axis=0)
     if mirror:
         neg = -np.arange(4) % 4
         flipped = rotation_logits(model, norm, images[:, :, ::-1], batch_photos)

@@ -15,8 +15,8 @@ from dataclasses import fields, replace
 import numpy as np
 
 from models.datasets import DEFAULT_PHOTOS, file_hashes, load_photos, split_photos
-from models.orientation import (Config, Ensemble, evaluate, extra_training_photos, load_model, save_model,
-                                train)
+from models.orientation import (Config, Ensemble, add_training_photos, ensemble_history, evaluate, load_model,
+                                save_model, train)
 
 
 def _parse_value(text):
@@ -41,7 +41,7 @@ def combine(paths):
         if m.get("train_hashes") != meta.get("train_hashes") or m.get("val_hashes") != meta.get("val_hashes") \
                 or not (np.array_equal(nm.mean, norm.mean) and np.array_equal(nm.std, norm.std)):
             raise ValueError(f"{p} was trained or validated on other photos than {paths[0]}")
-    hist = {"members": [m["history"] for *_, m in runs], "seconds": round(sum(m["seconds"] for *_, m in runs), 2)}
+    hist = ensemble_history([m["history"] for *_, m in runs])
     keep = {k: meta[k] for k in ("train_hashes", "val_hashes", "data", "extra_train", "split_seed") if k in meta}
     return (Ensemble([m for m, *_ in runs]), norm, replace(first, ensemble=len(runs)),
             {**keep, "history": hist, "seconds": hist["seconds"], "combined_from": [str(p) for p in paths]})
@@ -119,10 +119,9 @@ def _train_run(args, cfg, photos, hashes, tr, va, say):
     train_photos = photos.images[tr]
     if cfg.load_size and cfg.load_size != cfg.size:
         train_photos = load_photos(args.data, size=cfg.load_size, color=cfg.color).images[tr]
-    extra, extra_hashes = extra_training_photos(args.extra_train, cfg, set(hashes))
+    train_photos, extra_hashes = add_training_photos(train_photos, args.extra_train, cfg, set(hashes))
     if extra_hashes:
         say(f"+ {len(extra_hashes)} training photos from {', '.join(args.extra_train)}")
-        train_photos = np.concatenate([train_photos, extra])
     model, norm, hist = train(cfg, train_photos, photos.images[va], progress=False, log=say)
     return model, norm, hist, {"history": hist, "seconds": hist["seconds"], "data": args.data, "split_seed": 0,
                                "train_hashes": hashes[tr].tolist() + extra_hashes, "val_hashes": hashes[va].tolist(),

@@ -178,7 +178,7 @@ def test_mirror_averaging_pairs_each_input_with_its_mirror_image(kind):
 def test_ensemble_averages_differently_seeded_members_and_their_explanations():
     cfg = orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=True, ensemble=3, seed=5)
     model = orient.build_model(cfg).eval()
-    members = model.members()
+    members = list(model.members)
     for i, m in enumerate(members):  # member i is the network a single run with seed 5 + i would build
         single = orient.build_model(orient.Config(size=16, widths=(4, 4), hidden=8, equivariant=True, seed=5 + i))
         for (name, a), b in zip(m.state_dict().items(), single.state_dict().values()):
