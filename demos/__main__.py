@@ -27,7 +27,7 @@ def parse_args(argv):
     p.add_argument("--out", type=Path, default=Path("out"), help="where index.html and every figure go")
     p.add_argument("--quick", action="store_true", help="reduced run for CI (under a minute)")
     p.add_argument("--retrain", action="store_true", help="train the orientation CNNs from scratch instead of loading them, on the same photos as the "
-                        f"shipped ones (the bundled ones plus {MORE_TRAINING_PHOTOS} if present): about 2 h on 2 cores")
+                        f"shipped ones (the bundled ones plus {MORE_TRAINING_PHOTOS} if present): about 3 h on 2 cores")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--extra-test", type=Path, action="append", default=None, metavar="DIR",
@@ -95,7 +95,7 @@ def orientation_section(m):
     intro = (f"<p>Held-out accuracy over all four rotations of {m['n_test_photos']} photos: "
              f"<b>{m['test_acc']:.1%}</b> (chance is 25%). Model: {nets}, {model['params']:,} parameters, "
              f"{esc(model['how'])}, trained on {model['n_train_photos']:,} photos in "
-             f"{_seconds(model['training_seconds'])}.</p>")
+             f"{_seconds(model['training_seconds'])}{' (summed over the networks)' if k > 1 else ''}.</p>")
     return intro + rot + src + extra + "".join(map(report.figure, m["figures"]))
 
 
