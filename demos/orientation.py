@@ -33,7 +33,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MODEL = REPO_ROOT / "data" / "models" / "orientation.npz"
 
 # the configuration of the shipped model (chosen on the validation photos; data/models/README.md)
-DEFAULT_CONFIG = Config(widths=(24, 48, 96, 192), dropout=0.5, epochs=20, equivariant=True, init="kaiming",
+DEFAULT_CONFIG = Config(widths=(24, 48, 96, 192), dropout=0.5, epochs=30, equivariant=True, init="kaiming",
                         mirror_test=True, ensemble=3)
 # --quick --retrain: a tiny network, one epoch on a few hundred photos, to exercise the training path
 QUICK_CONFIG = Config(widths=(8, 16, 16), hidden=32, epochs=1, batch_photos=16, equivariant=True, init="kaiming")
