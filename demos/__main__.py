@@ -91,11 +91,12 @@ def orientation_section(m):
             [(d, m["extra_test_details"][d]["n_photos"], a) for d, a in m["extra_test"].items()])
     model = m["model"]
     k = model["config"].get("ensemble", 1)
-    nets = f"{k} networks trained alike, their logits averaged" if k > 1 else "one network"
+    nets, summed = ((f"{k} networks trained alike, their logits averaged", " (summed over the networks)") if k > 1
+                    else ("one network", ""))
     intro = (f"<p>Held-out accuracy over all four rotations of {m['n_test_photos']} photos: "
              f"<b>{m['test_acc']:.1%}</b> (chance is 25%). Model: {nets}, {model['params']:,} parameters, "
              f"{esc(model['how'])}, trained on {model['n_train_photos']:,} photos in "
-             f"{_seconds(model['training_seconds'])}{' (summed over the networks)' if k > 1 else ''}.</p>")
+             f"{_seconds(model['training_seconds'])}{summed}.</p>")
     return intro + rot + src + extra + "".join(map(report.figure, m["figures"]))
 
 
