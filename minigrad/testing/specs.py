@@ -190,4 +190,14 @@ def _matmul(d):
     return mg.matmul, [d.array(sa), d.array(sb)]
 
 
-from . import specs_nn  # noqa: E402,F401 - specs of the ops minigrad.nn registers
+# every specs_<family>.py beside this file holds the specs of one family of ops (specs_nn: minigrad.nn)
+def _load_families():
+    import importlib
+    import pkgutil
+    from pathlib import Path
+    for info in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if info.name.startswith("specs_"):
+            importlib.import_module(f"{__package__}.{info.name}")
+
+
+_load_families()
