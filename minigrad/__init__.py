@@ -16,5 +16,7 @@ from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor
 from . import nn, optim  # noqa: E402 - layers build on everything above
 from .nn.init import manual_seed
 from .serialization import load, save
+from . import pytree  # noqa: E402
+from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp  # noqa: E402,F811 - grad gains pytrees, has_aux
 
 __version__ = "0.1.0"

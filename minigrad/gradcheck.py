@@ -63,27 +63,62 @@ def compare(f, *inputs, eps=1e-6, seed=0):
     return results
 
 
-def _verdict(results, atol, rtol, what):
+def _verdict(results, atol, rtol, what, part="input"):
     for i, a, n in results:
         if a.shape != n.shape:
-            raise GradcheckError(f"{what}: input {i}: gradient shape {a.shape} != input shape {n.shape}")
+            raise GradcheckError(f"{what}: {part} {i}: gradient shape {a.shape} != {part} shape {n.shape}")
         bad = np.abs(a - n) > atol + rtol * np.abs(n)
         if bad.any():
             j = np.unravel_index(np.argmax(np.abs(a - n) - rtol * np.abs(n)), a.shape)
-            raise GradcheckError(f"{what} mismatch for input {i} at index {tuple(map(int, j))}: analytic "
+            raise GradcheckError(f"{what} mismatch for {part} {i} at index {tuple(map(int, j))}: analytic "
                                  f"{a[j]:.8g} vs numeric {n[j]:.8g} ({int(bad.sum())} of {a.size} elements "
                                  f"outside atol={atol}, rtol={rtol})")
     return True
 
 
-def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+def compare_forward(f, *inputs, eps=1e-6, seed=0):
+    """[(0, jvp, numeric)]: forward mode (`mg.jvp`) along a random tangent of the differentiated
+    inputs against the central difference (f(x + eps t) - f(x - eps t)) / (2 eps)."""
+    from .transforms import jvp
+    arrays, wanted = _leaves(inputs)
+    rng = np.random.default_rng(seed + 2)
+    tans = [rng.standard_normal(a.shape) if w else None for a, w in zip(arrays, wanted)]
+    idx = [i for i, w in enumerate(wanted) if w]
+
+    def at(xs):
+        full = list(arrays)
+        for i, x in zip(idx, xs):
+            full[i] = x
+        y = f(*[x if isinstance(x, Tensor) else Tensor(x, requires_grad=w) for x, w in zip(full, wanted)])
+        return y if isinstance(y, Tensor) else Tensor(np.asarray(y))
+
+    _, t_out = jvp(lambda *xs: at(xs), tuple(Tensor(arrays[i].copy()) for i in idx), tuple(tans[i] for i in idx))
+    ends = [at([arrays[i] + s * tans[i] for i in idx]).data for s in (eps, -eps)]
+    numeric = (np.asarray(ends[0], dtype=np.float64) - np.asarray(ends[1], dtype=np.float64)) / (2 * eps)
+    return [(0, np.asarray(t_out.data, dtype=np.float64), numeric)]
+
+
+def gradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, check_forward=False):
     """Check every differentiated input's gradient of `f` against central differences (float64).
 
     Inputs that are Tensors with requires_grad=True are checked (all float inputs if none is);
     a non-scalar output is checked through one fixed random projection. Returns True or raises
     GradcheckError naming the input, the worst element, analytic and numeric values.
+    `check_forward=True` also checks forward mode: `mg.jvp` along a random tangent against the
+    central difference of f along it.
+
+    >>> import numpy as np, minigrad as mg
+    >>> mg.gradcheck(lambda a: mg.tanh(a) * a, np.array([0.5, -1.0]), check_forward=True)
+    True
     """
-    return _verdict(compare(f, *inputs, eps=eps, seed=seed), atol, rtol, "gradient")
+    return _check(f, inputs, eps, atol, rtol, seed, check_forward, "")
+
+
+def _check(f, inputs, eps, atol, rtol, seed, check_forward, order):
+    _verdict(compare(f, *inputs, eps=eps, seed=seed), atol, rtol, f"{order}gradient")
+    if check_forward:
+        _verdict(compare_forward(f, *inputs, eps=eps, seed=seed), atol, rtol, f"{order}forward-mode (JVP)", "output")
+    return True
 
 
 def second_order(f, inputs, seed=0):
@@ -104,7 +139,15 @@ def second_order(f, inputs, seed=0):
     return first_order, [Tensor(a, requires_grad=w) for a, w in zip(arrays, wanted)]
 
 
-def gradgradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
-    """Check second-order gradients: gradcheck of a random projection of f's first-order gradient."""
+def gradgradcheck(f, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0, check_forward=False):
+    """Check second-order gradients: gradcheck of a random projection of f's first-order gradient.
+
+    `check_forward=True` also checks forward mode over that gradient (forward-over-reverse, what
+    Hessian-vector products by `mg.jvp(mg.grad(f), ...)` use) against central differences.
+
+    >>> import numpy as np, minigrad as mg
+    >>> mg.gradgradcheck(lambda a: (a ** 3).sum(), np.array([0.5, -1.0]), check_forward=True)
+    True
+    """
     g, xs = second_order(f, inputs, seed)
-    return _verdict(compare(g, *xs, eps=eps, seed=seed), atol, rtol, "second-order gradient")
+    return _check(g, xs, eps, atol, rtol, seed, check_forward, "second-order ")
