@@ -13,10 +13,10 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from . import chain, cnn, harness, memory, mlp  # noqa: E402
+from . import chain, cnn, harness, memory, mlp, toolkit  # noqa: E402
 from .report import markdown_table, text_table  # noqa: E402
 
-WORKLOADS = {"mlp": mlp, "chain": chain, "cnn": cnn, "memory": memory}
+WORKLOADS = {"mlp": mlp, "chain": chain, "cnn": cnn, "memory": memory, "toolkit": toolkit}
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json")
 
 
