@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from demos import common
+from demos import common, curvature
 from models.faces import saliency
 
 MAX_PEOPLE_ROWS = 8  # per-person figures show at most this many people (olivetti has 40)
@@ -187,6 +187,7 @@ def make_figures(out, models, histories, data, names, metrics, nn_test_pred, pro
         lambda: _saliency(models["mlp"], data, names, **(dict(n_each=2) if quick else {})),
         lambda: _curves(histories),
         lambda: _confusion(models, data, names, nn_test_pred),
+        lambda: curvature.figure(models, data, names, quick=quick),
     ]
     entries = []
     for step in common.progress(steps, progress, desc="figures", leave=False):

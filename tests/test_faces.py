@@ -23,7 +23,7 @@ from models.faces import (
 from models.train import fit
 
 PNGS = ["faces_examples.png", "templates_softmax.png", "templates_softmax_sigmoid.png", "hidden_per_person.png",
-        "hidden_top_faces.png", "saliency.png", "training_curves.png", "confusion.png"]
+        "hidden_top_faces.png", "saliency.png", "training_curves.png", "confusion.png", "hessian_spectrum.png"]
 
 
 def synthetic_faces(n_people=4, per_person=40, side=8, noise=0.5, seed=0):

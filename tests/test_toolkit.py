@@ -384,3 +384,16 @@ def test_pytree_results_keep_the_argument_structure():
     close(g.first, [2.0, 2.0])
     close(g.second["x"][1], 6.0)
     close(g.second["x"][0], 0.0)
+
+
+def test_lanczos_on_hvp_finds_the_top_of_a_known_spectrum():
+    from demos.curvature import lanczos
+    rng = np.random.default_rng(3)
+    Q, _ = np.linalg.qr(rng.standard_normal((30, 30)))
+    eig = np.concatenate([[9.0, 7.0, 5.0], rng.uniform(-1, 1, 27)])
+    A = (Q * eig) @ Q.T
+    f = lambda x: 0.5 * (x * (mg.tensor(A) @ x)).sum()  # noqa: E731
+    x0 = rng.standard_normal(30)
+    vals, vecs = lanczos(lambda v: mg.hvp(f, x0, v).data, 30, 15)
+    close(vals[:3], [9.0, 7.0, 5.0], 1e-8)
+    close(np.abs(vecs[:, 0] @ Q[:, 0]), 1.0, 1e-8)
