@@ -5,7 +5,8 @@
   closed form H = mean_n (diag(p_n) - p_n p_n^T) (x) x_n x_n^T; torch.func.hessian and HIPS
   autograd's hessian run beside it when installed.
 - hvp as a multiple of one mg.grad call on the same loss (target <= 4x), reverse over reverse
-  (`mg.hvp`) and forward over reverse (`mg.jvp(mg.grad(f))`).
+  (`mg.hvp`) and forward over reverse (`mg.jvp(mg.grad(f))`); jvp as a multiple of one recorded
+  evaluation of f, beside the tangent propagated by hand op by op (what JVP rules would cost).
 - jacobian mode="fwd" against mode="rev" for f: R^2 -> R^400 and g: R^400 -> R^2.
 All ratios come from one run of interleaved rounds.
 """
@@ -64,6 +65,21 @@ def autograd_hessian(autograd, X, y):
     return autograd.hessian(loss)
 
 
+def jvp_by_rules(mg, X, y):
+    """f and J·v propagated op by op with the JVP each op would have (written out for this loss, run
+    with the same minigrad ops, nothing recorded): what JVP rules beside the VJPs would cost."""
+    F, Xt, rows = mg.nn.functional, mg.Tensor(X), np.arange(len(y))
+
+    def run(theta, v):
+        with mg.no_grad():
+            W, dW = mg.Tensor(theta).reshape(C, -1), mg.Tensor(v).reshape(C, -1)
+            Z, dZ = Xt @ W.T, Xt @ dW.T
+            loss = F.cross_entropy(Z, y)
+            dloss = ((mg.softmax(Z, axis=1) * dZ).sum(axis=1) - dZ[rows, y]).mean()
+        return loss, dloss
+    return run
+
+
 def run(quick=False, peers=True):
     import minigrad as mg
     X, y, theta, v, A, B = make_problem()
@@ -91,9 +107,13 @@ def run(quick=False, peers=True):
            "rev R400->R2": lambda: mg.jacobian(g_narrow, mode="rev")(x400)}
     jac_agree = max(float(np.max(np.abs(jac[f"fwd {s}"]().data - jac[f"rev {s}"]().data)))
                     for s in ("R2->R400", "R400->R2"))
-    second = {"grad": lambda: mg.grad(loss)(theta), "hvp": lambda: mg.hvp(loss, theta, v),
+    second = {"f": lambda: loss(mg.Tensor(theta, requires_grad=True)), "grad": lambda: mg.grad(loss)(theta),
+              "jvp": lambda: mg.jvp(loss, (theta,), (v,)), "jvp by rules": lambda: by_rules(theta, v),
+              "hvp": lambda: mg.hvp(loss, theta, v),
               "jvp(grad)": lambda: mg.jvp(mg.grad(loss), (theta,), (v,))}
     hvp_agree = float(np.max(np.abs(mg.hvp(loss, theta, v).data - ref @ v)))
+    by_rules = jvp_by_rules(mg, X, y)
+    jvp_agree = abs(float(by_rules(theta, v)[1].data) - float(mg.jvp(loss, (theta,), (v,))[1].data))
 
     rounds = 2 if quick else 15
     number = 1 if quick else 20
@@ -112,16 +132,19 @@ def run(quick=False, peers=True):
         "numpy": ms["hessian numpy"],
         "ratio": ms["hessian minigrad"] / ms["hessian numpy"],
         "target": (f"hvp <= 4x one grad: {'met' if hvp_x <= 4 else 'NOT met'} ({hvp_x:.1f}x, CPU {scpu['hvp'] / scpu['grad']:.1f}x; jvp(grad) "
-                   f"{fwd_rev_x:.1f}x); jacobian fwd {wide:.0f}x faster on R^2->R^{WIDE}, rev {narrow:.0f}x "
+                   f"{fwd_rev_x:.1f}x); jvp {smed['jvp'] / smed['f']:.1f}x one recorded f (JVP rules would be "
+                   f"{smed['jvp by rules'] / smed['f']:.1f}x); jacobian fwd {wide:.0f}x faster on R^2->R^{WIDE}, rev {narrow:.0f}x "
                    f"faster on R^{WIDE}->R^2"),
         "peers": {k.split()[1]: v for k, v in ms.items() if k.startswith("hessian ") and k.split()[1] not in ("minigrad", "numpy")},
         "hvp_over_grad": hvp_x, "jvp_grad_over_grad": fwd_rev_x,
+        "jvp_over_f": smed["jvp"] / smed["f"], "jvp_over_grad": smed["jvp"] / smed["grad"],
+        "jvp_by_rules_over_f": smed["jvp by rules"] / smed["f"],
         "cpu_hvp_over_grad": scpu["hvp"] / scpu["grad"], "cpu_jvp_grad_over_grad": scpu["jvp(grad)"] / scpu["grad"],
         "jacobian_fwd_speedup_R2_R400": wide, "jacobian_rev_speedup_R400_R2": narrow,
         "times_ms": ms,
         "cpu_ms": {k: t * 1e3 for k, t in {**cpu, **scpu}.items()},
         "cpu_ratio": cpu["hessian minigrad"] / cpu["hessian numpy"],
         "spread_ms": {k: [t * 1e3 for t in spread(s)] for k, s in {**samples, **ssamples, **jsamples}.items()},
-        "max_abs_diff_vs_numpy": {**agree, "hvp minigrad": hvp_agree, "jacobian fwd vs rev": jac_agree},
+        "max_abs_diff_vs_numpy": {**agree, "hvp minigrad": hvp_agree, "jvp vs by rules": jvp_agree, "jacobian fwd vs rev": jac_agree},
         "rounds": rounds,
     }
