@@ -20,7 +20,12 @@ _LEAF = None  # the TreeDef kind of a leaf
 
 
 class TreeDef:
-    """How to rebuild a pytree from its leaves: a kind (dict, list, tuple or leaf), keys, children."""
+    """How to rebuild a pytree from its leaves: a kind (dict, list, tuple or leaf), keys, children.
+
+    >>> tree = flatten({"w": [1.0, 2.0], "b": 3.0})[1]
+    >>> tree, tree.n
+    ({'w': [*, *], 'b': *}, 3)
+    """
 
     __slots__ = ("kind", "keys", "children", "n")
 
