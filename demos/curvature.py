@@ -101,6 +101,7 @@ def figure(models, data, names, quick=False):
     ax.semilogy(range(1, k + 1), np.clip(mlp_vals[:k], 1e-12, None), "s-", ms=4,
                 label=f"hidden layer ({mlp_n:,} weights)")
     ax.set_xlabel("rank")
+    ax.xaxis.set_major_locator(common.matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel("Hessian eigenvalue")
     ax.set_title("Top of the loss Hessian's spectrum", fontsize=10)
     ax.legend(fontsize=8)
