@@ -397,3 +397,14 @@ def test_lanczos_on_hvp_finds_the_top_of_a_known_spectrum():
     vals, vecs = lanczos(lambda v: mg.hvp(f, x0, v).data, 30, 15)
     close(vals[:3], [9.0, 7.0, 5.0], 1e-8)
     close(np.abs(vecs[:, 0] @ Q[:, 0]), 1.0, 1e-8)
+
+
+def test_has_aux_in_jvp_vjp_and_jacobian():
+    f = lambda x: (x * 2, {"n": x.sum()})  # noqa: E731
+    x = np.array([1.0, 2.0])
+    out, tout, aux = mg.jvp(f, (x,), (np.ones(2),), has_aux=True)
+    assert tout.tolist() == [2.0, 2.0] and float(aux["n"]) == 3.0
+    out, vjp_fn, aux = mg.vjp(f, x, has_aux=True)
+    assert vjp_fn(np.array([1.0, 0.0]))[0].tolist() == [2.0, 0.0] and float(aux["n"]) == 3.0
+    J, aux = mg.jacobian(f, mode="fwd", has_aux=True)(x)
+    close(J, 2 * np.eye(2))
