@@ -9,7 +9,9 @@ backward with a symbolic cotangent u (create_graph) records g(u) = J^T u, which 
 Then J t = d/du <g(u), t>, one more (plain) backward. Cost: a forward, a recorded backward and a
 plain backward over the backward's graph, about 3-4 evaluations of f whatever n and m are
 (measured in benchmarks/README.md). No op needs a JVP rule, so ops added later, user primitives
-and overrides get forward mode for free.
+and overrides get forward mode for free. This relies on rules being linear in g, as every VJP is;
+a rule that is not (guided backpropagation's `g > 0` mask) has no forward mode to transpose, and
+`jvp` then gives the derivative of that rule at g = 0.
 
 Arguments may be pytrees (nested dicts, lists, tuples of arrays/Tensors, see `minigrad.pytree`);
 results come back in the same structure. An argument that is a Tensor requiring grad, or any
