@@ -1,13 +1,16 @@
-"""Matrix products. The rule computes the plain `g @ b.T` and `a.T @ g` (BLAS sees transposed
+"""Matrix products, inverse, solve, determinants, matrix powers and chains (the decompositions
+are in decomp.py, norms in norms.py). The matmul rule computes the plain `g @ b.T` and `a.T @ g` (BLAS sees transposed
 views, no copies) and only the products some input needs: the gradient of a 64x4096 data batch
 is a third large GEMM that nobody asked for."""
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
 from .. import rules
-from ..tensor import record
-from .elementwise import _pair
+from ..tensor import _wrap, as_tensor, record
+from .elementwise import _pair, where
 
 
 def matmul(a, b):
@@ -60,3 +63,194 @@ def _matmul_grads(g, a, b, need_a, need_b):
         if b.ndim == 1:
             gb = gb.reshape(gb.shape[:-1])
     return ga, gb
+
+
+# -- inverse, solve, determinants (batched over leading axes, as numpy) -------------------------
+# Rules use solve and inv of the (transposed) input rather than forming products with an explicit
+# inverse where they can, and are written with recorded ops, so they differentiate again.
+
+LinAlgError = np.linalg.LinAlgError
+
+
+def _matrix(a, name, square=True):
+    """`a` as a tensor with at least 2 axes (square in the last two when `square`), or raise."""
+    a = as_tensor(a)
+    if a.ndim < 2 or (square and a.shape[-1] != a.shape[-2]):
+        raise LinAlgError(f"{name}: expected {'a square matrix' if square else 'a matrix'} (or a stack of "
+                          f"them) in the last two axes, got shape {a.shape}")
+    return a
+
+
+def _lapack(name, fn, *arrays, **kwargs):
+    """Run a numpy.linalg function; its LinAlgError names our function and the shapes."""
+    try:
+        return fn(*arrays, **kwargs)
+    except LinAlgError as e:
+        shapes = " and ".join(str(x.shape) for x in arrays)
+        hint = {"Singular matrix": "the matrix (or one in the stack) is singular: it has no inverse"}
+        raise LinAlgError(f"{name}: {hint.get(str(e), e)} (input shape {shapes})") from None
+
+
+def _eye(n, dtype):
+    return _wrap(np.eye(n, dtype=dtype))
+
+
+def inv(a):
+    """Matrix inverse, batched over leading axes; a singular matrix raises LinAlgError.
+
+    >>> import minigrad as mg
+    >>> mg.linalg.inv([[2.0, 0.0], [0.0, 4.0]]).tolist()
+    [[0.5, 0.0], [0.0, 0.25]]
+    """
+    a = _matrix(a, "inv")
+    return record("inv", _lapack("inv", np.linalg.inv, a.data), (a,))
+
+
+@rules.register("inv")
+def inv_vjp(g, out, a):
+    t = out.mT
+    return (-(t @ g @ t),)
+
+
+def solve(a, b):
+    """Solve a @ x = b; b is a vector when 1-D, else a (stack of) matrices (numpy 2 semantics).
+
+    >>> import minigrad as mg
+    >>> mg.linalg.solve([[2.0, 0.0], [0.0, 4.0]], [1.0, 1.0]).tolist()
+    [0.5, 0.25]
+    """
+    a = _matrix(a, "solve")
+    b = as_tensor(b, like=a)
+    n = a.shape[-1]
+    if b.ndim == 0 or (b.shape[0] if b.ndim == 1 else b.shape[-2]) != n:
+        raise ValueError(f"solve: b of shape {b.shape} does not match a of shape {a.shape} (b must be "
+                         f"({n},) or (..., {n}, K))")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"solve: batch shapes of a {a.shape} and b {b.shape} cannot be broadcast") from None
+    return record("solve", _lapack("solve", np.linalg.solve, a.data, b.data), (a, b))
+
+
+@rules.register("solve")
+def solve_vjp(g, out, a, b):
+    vector = b.ndim == 1
+    if vector:  # lift to one-column matrices, numpy 2's convention for anything but 1-D b
+        g, out = g.reshape(g.shape + (1,)), out.reshape(out.shape + (1,))
+    gb = solve(a.mT, g)
+    ga = -(gb @ out.mT) if a.requires_grad else None
+    if vector:
+        gb = gb.reshape(gb.shape[:-1])
+    return ga, (gb if b.requires_grad else None)
+
+
+def det(a):
+    """Determinant, batched over leading axes.
+
+    >>> import minigrad as mg
+    >>> round(float(mg.linalg.det([[2.0, 1.0], [1.0, 3.0]])), 6)
+    5.0
+    """
+    a = _matrix(a, "det")
+    return record("det", np.linalg.det(a.data), (a,))
+
+
+@rules.register("det")
+def det_vjp(g, out, a):
+    # d det = det * tr(A^-1 dA); at an exactly singular matrix inv raises (the adjugate is not used)
+    return ((g * out).reshape(g.shape + (1, 1)) * inv(a).mT,)
+
+
+SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
+
+
+def slogdet(a):
+    """(sign, log|det|), batched; sign is a constant, logabsdet differentiates: d = tr(A^-1 dA).
+
+    >>> import minigrad as mg
+    >>> sign, logabsdet = mg.linalg.slogdet([[-2.0, 0.0], [0.0, 3.0]])
+    >>> float(sign), round(float(logabsdet), 6)
+    (-1.0, 1.791759)
+    """
+    a = _matrix(a, "slogdet")
+    sign, logabsdet = np.linalg.slogdet(a.data)
+    return SlogdetResult(_wrap(np.asarray(sign)), record("slogdet", logabsdet, (a,)))
+
+
+@rules.register("slogdet")
+def slogdet_vjp(g, out, a):
+    return (g.reshape(g.shape + (1, 1)) * inv(a).mT,)
+
+
+def matrix_power(a, n):
+    """a @ a @ ... (n times) by repeated squaring; n < 0 inverts first, n == 0 gives the identity.
+
+    >>> import minigrad as mg
+    >>> mg.linalg.matrix_power([[1.0, 1.0], [0.0, 1.0]], 3).tolist()
+    [[1.0, 3.0], [0.0, 1.0]]
+    """
+    if not isinstance(n, (int, np.integer)):
+        raise TypeError(f"matrix_power: exponent must be an integer, got {n!r}")
+    a = _matrix(a, "matrix_power")
+    if n == 0:  # stays on the tape (with a zero gradient) like every other power
+        return where(np.zeros(a.shape, dtype=bool), a, np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape))
+    if n < 0:
+        a, n = inv(a), -n
+    result, square = None, a
+    while n:
+        if n & 1:
+            result = square if result is None else result @ square
+        n >>= 1
+        if n:
+            square = square @ square
+    return result
+
+
+def multi_dot(arrays, *, out=None):
+    """A chain of matrix products in the cheapest order; the first and last may be 1-D.
+
+    >>> import minigrad as mg, numpy as np
+    >>> mg.linalg.multi_dot([np.ones(3), np.ones((3, 4)), np.ones((4, 2))]).tolist()
+    [12.0, 12.0]
+    """
+    if out is not None:
+        raise TypeError("multi_dot: out= is not supported (the result is a new Tensor)")
+    xs = [as_tensor(x) for x in arrays]
+    if len(xs) < 2:
+        raise ValueError(f"multi_dot: expected at least two arrays, got {len(xs)}")
+    first, last = xs[0].ndim == 1, xs[-1].ndim == 1
+    if first:
+        xs[0] = xs[0].reshape(1, -1)
+    if last:
+        xs[-1] = xs[-1].reshape(-1, 1)
+    for i, x in enumerate(xs):
+        if x.ndim != 2:
+            raise ValueError(f"multi_dot: array {i} has shape {x.shape}; all but the first and last must be 2-D")
+    dims = [xs[0].shape[0]] + [x.shape[1] for x in xs]
+    result = _chain(xs, _chain_order(dims), 0, len(xs) - 1)
+    if first and last:
+        return result.reshape(())
+    return result.reshape(-1) if first or last else result
+
+
+def _chain_order(dims):
+    """split[i][j]: where the cheapest product of matrices i..j splits (classic O(n^3) DP)."""
+    n = len(dims) - 1
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = float("inf")
+            for k in range(i, j):
+                c = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if c < cost[i][j]:
+                    cost[i][j], split[i][j] = c, k
+    return split
+
+
+def _chain(xs, split, i, j):
+    if i == j:
+        return xs[i]
+    k = split[i][j]
+    return matmul(_chain(xs, split, i, k), _chain(xs, split, k + 1, j))
