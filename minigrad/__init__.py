@@ -16,5 +16,6 @@ from .tensor import Tensor, enable_grad, is_grad_enabled, no_grad, tensor
 from . import nn, optim  # noqa: E402 - layers build on everything above
 from .nn.init import manual_seed
 from .serialization import load, save
+from . import linalg  # noqa: E402 - mg.linalg mirrors numpy.linalg
 
 __version__ = "0.1.0"

@@ -178,14 +178,14 @@ def svd_vjp(g, out, a, cores):
 # -- qr ------------------------------------------------------------------------------------------
 
 def qr(a, mode="reduced"):
-    """Reduced QR: Q with orthonormal columns, R upper triangular (mode 'r': R alone).
-
-    Differentiable for full-rank input (TensorFlow's rule, wide input split as it does).
+    """Reduced QR: Q with orthonormal columns, R upper triangular with a non-negative diagonal
+    (numpy's up to the signs of Q's columns and R's rows: LAPACK's signs jump, these are smooth).
+    mode 'r': R alone. Differentiable for full-rank input (TensorFlow's rule, wide input split as it does).
 
     >>> import minigrad as mg
     >>> q, r = mg.linalg.qr([[3.0, 0.0], [4.0, 1.0]])
-    >>> [round(abs(x), 6) for x in r.data.ravel()]
-    [5.0, 0.8, 0.0, 0.6]
+    >>> r.data.round(6).tolist()
+    [[5.0, 0.8], [0.0, 0.6]]
     """
     a = _matrix(a, "qr", square=False)
     if mode not in ("reduced", "r", "complete", "raw"):
@@ -196,6 +196,9 @@ def qr(a, mode="reduced"):
             raise ValueError(f"qr: mode={mode!r} has no gradient for shape {a.shape}; use mode='reduced'")
         return tuple(_wrap(x) for x in _lapack("qr", np.linalg.qr, a.data, mode=mode))
     q, r = _lapack("qr", np.linalg.qr, a.data, mode="reduced")
+    # LAPACK's signs jump where a column is already reduced (e.g. a triangular input): fix them
+    sign = np.where(np.diagonal(r, axis1=-2, axis2=-1) < 0, -1.0, 1.0).astype(r.dtype)
+    q, r = q * sign[..., None, :], r * sign[..., :, None]
     out = QRResult(*_record_packed("qr", [q, r], (a,)))
     return out.R if mode == "r" else out
 

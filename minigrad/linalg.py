@@ -1,0 +1,44 @@
+"""`mg.linalg`: numpy.linalg on Tensors, batched over leading axes as numpy is, every result differentiable.
+
+    >>> import minigrad as mg
+    >>> a = mg.tensor([[2.0, 1.0], [1.0, 3.0]], requires_grad=True)
+    >>> mg.linalg.slogdet(a).logabsdet.backward()
+    >>> a.grad.data.round(6).tolist()          # d log|det a| / da = inv(a).T
+    [[0.6, -0.2], [-0.2, 0.4]]
+
+Left out on purpose: `eig`/`eigvals` (non-symmetric matrices have complex, generally non-normal
+eigenvectors whose gradient needs complex tensors), and the degenerate cases of eigh/svd, where the
+eigenvectors or singular vectors are not functions of the input (see ops/decomp.py).
+"""
+from .ops.decomp import EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd
+from .ops.linalg import (LinAlgError, SlogdetResult, det, inv, matmul, matrix_power, multi_dot, slogdet,
+                         solve)
+from .ops.norms import matrix_norm, norm, vector_norm
+from .ops.products import cross, outer, tensordot
+from .tensor import as_tensor
+
+
+def svdvals(x):
+    """The singular values, descending (numpy 2's svdvals).
+
+    >>> import minigrad as mg
+    >>> mg.linalg.svdvals([[0.0, 2.0], [1.0, 0.0]]).tolist()
+    [2.0, 1.0]
+    """
+    return svd(x, full_matrices=False, compute_uv=False)
+
+
+def matrix_transpose(x):
+    """Swap the last two axes (numpy 2's linalg.matrix_transpose).
+
+    >>> import minigrad as mg
+    >>> mg.linalg.matrix_transpose(mg.tensor([[1.0, 2.0]])).shape
+    (2, 1)
+    """
+    return as_tensor(x).mT
+
+
+__all__ = ["EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cross", "det",
+           "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_transpose",
+           "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
+           "vector_norm"]
