@@ -10,32 +10,11 @@ Left out on purpose: `eig`/`eigvals` (non-symmetric matrices have complex, gener
 eigenvectors whose gradient needs complex tensors), and the degenerate cases of eigh/svd, where the
 eigenvectors or singular vectors are not functions of the input (see ops/decomp.py).
 """
-from .ops.decomp import EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd
-from .ops.linalg import (LinAlgError, SlogdetResult, det, inv, matmul, matrix_power, multi_dot, slogdet,
-                         solve)
+from .ops.decomp import EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals
+from .ops.linalg import (LinAlgError, SlogdetResult, det, inv, matmul, matrix_power, matrix_transpose, multi_dot,
+                         slogdet, solve)
 from .ops.norms import matrix_norm, norm, vector_norm
 from .ops.products import cross, outer, tensordot
-from .tensor import as_tensor
-
-
-def svdvals(x):
-    """The singular values, descending (numpy 2's svdvals).
-
-    >>> import minigrad as mg
-    >>> mg.linalg.svdvals([[0.0, 2.0], [1.0, 0.0]]).tolist()
-    [2.0, 1.0]
-    """
-    return svd(x, full_matrices=False, compute_uv=False)
-
-
-def matrix_transpose(x):
-    """Swap the last two axes (numpy 2's linalg.matrix_transpose).
-
-    >>> import minigrad as mg
-    >>> mg.linalg.matrix_transpose(mg.tensor([[1.0, 2.0]])).shape
-    (2, 1)
-    """
-    return as_tensor(x).mT
 
 
 __all__ = ["EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cross", "det",

@@ -175,6 +175,16 @@ def svd_vjp(g, out, a, cores):
     return (ga,)
 
 
+def svdvals(x):
+    """The singular values, descending (numpy 2's svdvals).
+
+    >>> import minigrad as mg
+    >>> mg.linalg.svdvals([[0.0, 2.0], [1.0, 0.0]]).tolist()
+    [2.0, 1.0]
+    """
+    return svd(x, full_matrices=False, compute_uv=False)
+
+
 # -- qr ------------------------------------------------------------------------------------------
 
 def qr(a, mode="reduced"):

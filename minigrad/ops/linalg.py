@@ -65,6 +65,16 @@ def _matmul_grads(g, a, b, need_a, need_b):
     return ga, gb
 
 
+def matrix_transpose(x):
+    """Swap the last two axes (numpy 2's linalg.matrix_transpose).
+
+    >>> import minigrad as mg
+    >>> mg.linalg.matrix_transpose(mg.tensor([[1.0, 2.0]])).shape
+    (2, 1)
+    """
+    return as_tensor(x).mT
+
+
 # -- inverse, solve, determinants (batched over leading axes, as numpy) -------------------------
 # Rules use solve and inv of the (transposed) input rather than forming products with an explicit
 # inverse where they can, and are written with recorded ops, so they differentiate again.
