@@ -278,6 +278,16 @@ def test_eigh_and_svd_functions_of_the_decomposition():
     check(polar, a)
 
 
+def test_spectrum_gradients_stay_finite_at_repeated_values():
+    """eigvalsh and svdvals are their own ops: finite gradients where eigh/svd's rules divide by 0."""
+    eye = mg.tensor(np.eye(3), requires_grad=True)
+    mg.linalg.norm(eye, ord="nuc").backward()              # sum of singular values, all equal to 1
+    np.testing.assert_allclose(eye.grad.data, np.eye(3), atol=1e-12)
+    a = mg.tensor(2 * np.eye(3), requires_grad=True)
+    (mg.linalg.eigvalsh(a) ** 2).sum().backward()           # = ||a||_F^2: gradient 2 a
+    np.testing.assert_allclose(a.grad.data, 4 * np.eye(3), atol=1e-12)
+
+
 def test_eigh_gradient_is_symmetric():
     a = mg.tensor(_inputs("sym", ()), requires_grad=True)
     w, v = mg.linalg.eigh(a)

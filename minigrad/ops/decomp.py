@@ -121,11 +121,21 @@ def eigh_vjp(g, out, a, cores):
 def eigvalsh(a, UPLO="L"):
     """The eigenvalues of a symmetric matrix (or stack), ascending.
 
+    Its own op: its gradient V diag(g) V^T stays finite at repeated eigenvalues (eigh's rule would
+    multiply the eigenvectors' zero gradient by 1 / 0 there).
+
     >>> import minigrad as mg
     >>> mg.linalg.eigvalsh([[2.0, 0.0], [0.0, 1.0]]).tolist()
     [1.0, 2.0]
     """
-    return eigh(a, UPLO)[0]
+    a = _matrix(a, "eigvalsh")
+    return record("eigvalsh", _lapack("eigvalsh", np.linalg.eigvalsh, a.data, UPLO=UPLO), (a,), UPLO=UPLO)
+
+
+@rules.register("eigvalsh")
+def eigvalsh_vjp(g, out, a, UPLO):
+    _, v = eigh(a, UPLO)
+    return (_sym((v * g.reshape(g.shape[:-1] + (1, g.shape[-1]))) @ v.mT),)
 
 
 # -- svd -----------------------------------------------------------------------------------------
@@ -148,9 +158,10 @@ def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
             raise ValueError(f"svd: full_matrices=True for a non-square input {a.shape} has no gradient (the "
                              f"extra columns of U or Vh are not unique); pass full_matrices=False")
         return SVDResult(*(_wrap(x) for x in _lapack("svd", np.linalg.svd, a.data, full_matrices=True)))
+    if not compute_uv:
+        return svdvals(a)
     u, s, vh = _lapack("svd", np.linalg.svd, a.data, full_matrices=False)
-    out = SVDResult(*_record_packed("svd", [u, s, vh], (a,)))
-    return out if compute_uv else out.S
+    return SVDResult(*_record_packed("svd", [u, s, vh], (a,)))
 
 
 @rules.register("svd")
@@ -176,13 +187,23 @@ def svd_vjp(g, out, a, cores):
 
 
 def svdvals(x):
-    """The singular values, descending (numpy 2's svdvals).
+    """The singular values, descending (numpy 2's svdvals; svd(compute_uv=False)).
+
+    Its own op: its gradient U diag(g) Vh stays finite at repeated singular values (the nuclear
+    norm of the identity, say), where svd's rule would multiply 0 by 1 / 0.
 
     >>> import minigrad as mg
     >>> mg.linalg.svdvals([[0.0, 2.0], [1.0, 0.0]]).tolist()
     [2.0, 1.0]
     """
-    return svd(x, full_matrices=False, compute_uv=False)
+    a = _matrix(x, "svdvals", square=False)
+    return record("svdvals", _lapack("svdvals", np.linalg.svd, a.data, compute_uv=False), (a,))
+
+
+@rules.register("svdvals")
+def svdvals_vjp(g, out, a):
+    u, _, vh = svd(a, full_matrices=False)
+    return ((u * g.reshape(g.shape[:-1] + (1, g.shape[-1]))) @ vh,)
 
 
 # -- qr ------------------------------------------------------------------------------------------

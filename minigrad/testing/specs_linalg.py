@@ -36,6 +36,11 @@ def _spread(d, batch, k, lo, gap):
     return lo + np.cumsum(steps, axis=-1) - gap
 
 
+def _symmetric_separated(d, batch, n):
+    q = _orthogonal(d, batch, n)
+    return (q * _spread(d, batch, n, -1.0, 0.5)[..., None, :]) @ np.swapaxes(q, -1, -2)
+
+
 def _with_singular_values(d, batch, m, n):
     k = min(m, n)
     s = _spread(d, batch, k, 1.0, 0.4)
@@ -124,15 +129,23 @@ def _eigh(d):
 @spec("svd")
 def _svd(d):
     batch, m, n = _batch(d), d.integers(1, 3), d.integers(1, 3)
-    if d.integers(0, 3) == 0:
-        return (lambda x: mg.linalg.svd(x, full_matrices=False, compute_uv=False)), [_with_singular_values(d, batch, m, n)]
-
     c = d.array((min(m, n),))
 
     def f(x):
         u, s, vh = mg.linalg.svd(x, full_matrices=False)
         return _flat(batch, s, u * u, vh * vh, (u * c) @ vh)
     return f, [_with_singular_values(d, batch, m, n)]
+
+
+@spec("svdvals")
+def _svdvals(d):
+    batch, m, n = _batch(d), d.integers(1, 3), d.integers(1, 3)
+    return mg.linalg.svdvals, [_with_singular_values(d, batch, m, n)]
+
+
+@spec("eigvalsh")
+def _eigvalsh(d):
+    return (lambda x: mg.linalg.eigvalsh((x + x.mT) * 0.5)), [_symmetric_separated(d, _batch(d), d.integers(1, 3))]
 
 
 @spec("qr")
