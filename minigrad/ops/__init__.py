@@ -47,3 +47,4 @@ _methods = dict(
 )
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)
+Tensor.dot = dot  # ndarray.dot

@@ -7,8 +7,9 @@ every output (differentiably: second order goes through them), and no node refer
 Where the derivative does not exist the rule does not pretend: eigh needs distinct eigenvalues and
 svd distinct (and, for non-square input, non-zero) singular values — at a degenerate point the
 eigenvectors are not functions of the input. Both give inf/nan gradients there (the factor
-1 / (w_j - w_i)); a function of the spectrum alone that is smooth there (a trace, log det) should be
-written without the eigenvectors. qr needs full rank, pinv and lstsq a locally constant rank.
+1 / (w_j - w_i)). For a function of the spectrum alone use eigvalsh / svdvals: they are ops of
+their own whose gradients stay finite there. qr needs full rank, pinv and lstsq a locally constant
+rank.
 """
 from __future__ import annotations
 
@@ -142,7 +143,8 @@ def eigvalsh_vjp(g, out, a, UPLO):
 
 def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """U, S, Vh with a = U @ (S[..., None] * Vh); differentiable for full_matrices=False (or square
-    input) with distinct, non-zero singular values. compute_uv=False returns S alone.
+    input) with distinct, non-zero singular values. compute_uv=False returns S alone (svdvals).
+    `hermitian` is accepted for numpy's signature; the general SVD is computed.
 
     >>> import minigrad as mg
     >>> u, s, vh = mg.linalg.svd([[3.0, 0.0], [0.0, -2.0]])

@@ -1,7 +1,7 @@
-"""Matrix products, inverse, solve, determinants, matrix powers and chains (the decompositions
-are in decomp.py, norms in norms.py). The matmul rule computes the plain `g @ b.T` and `a.T @ g` (BLAS sees transposed
-views, no copies) and only the products some input needs: the gradient of a 64x4096 data batch
-is a third large GEMM that nobody asked for."""
+"""Matrix products, inverse, solve, determinants, matrix powers and chains (decompositions are in
+decomp.py, norms in norms.py). The matmul rule computes the plain `g @ b.T` and `a.T @ g` (BLAS
+sees transposed views, no copies) and only the products some input needs: the gradient of a
+64x4096 data batch is a third large GEMM that nobody asked for."""
 from __future__ import annotations
 
 import collections
