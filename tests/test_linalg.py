@@ -354,7 +354,23 @@ def test_singular_matrices_raise_linalgerror_naming_the_function():
         mg.linalg.solve(np.stack([np.eye(2), SINGULAR]), np.ones(2))
     with pytest.raises(np.linalg.LinAlgError, match="cholesky: .*positive definite"):
         mg.linalg.cholesky(-np.eye(2))
-    assert mg.linalg.det(SINGULAR).item() == 0.0  # the forward is fine, as numpy's
+    a = mg.tensor(SINGULAR, requires_grad=True)
+    d = mg.linalg.det(a)
+    assert d.item() == 0.0  # the forward is fine, as numpy's; its gradient is refused, not nan
+    with pytest.raises(np.linalg.LinAlgError, match=r"gradient of det at a singular matrix \(shape \(2, 2\)\)"):
+        d.backward()
+
+
+@pytest.mark.parametrize("fn", [mg.linalg.inv, mg.linalg.det, mg.linalg.eigvalsh, mg.linalg.svdvals,
+                                lambda t: mg.linalg.eigh(t)[1], lambda t: mg.linalg.qr(t)[0],
+                                lambda t: mg.linalg.cholesky(t), lambda t: mg.einsum("ij,jk", t, t),
+                                lambda t: mg.linalg.norm(t, axis=1), lambda t: mg.linalg.solve(t, t[0])])
+def test_float32_stays_float32(fn):
+    a = mg.tensor(spd(3, 3).astype(np.float32), requires_grad=True)
+    out = fn(a)
+    assert out.dtype == np.float32
+    (out * out).sum().backward()
+    assert a.grad.dtype == np.float32 and np.isfinite(a.grad.data).all()
 
 
 def test_shape_errors():

@@ -167,8 +167,16 @@ def det(a):
 
 @rules.register("det")
 def det_vjp(g, out, a):
-    # d det = det * tr(A^-1 dA); at an exactly singular matrix inv raises (the adjugate is not used)
-    return ((g * out).reshape(g.shape + (1, 1)) * inv(a).mT,)
+    # d det = det * tr(A^-1 dA); at an exactly singular matrix this raises (the adjugate is not used)
+    return ((g * out).reshape(g.shape + (1, 1)) * _inverse_transpose("det", a),)
+
+
+def _inverse_transpose(op, a):
+    try:
+        return inv(a).mT
+    except LinAlgError:
+        raise LinAlgError(f"the gradient of {op} at a singular matrix (shape {a.shape}) is not computed: "
+                          f"it needs the inverse") from None
 
 
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -189,7 +197,7 @@ def slogdet(a):
 
 @rules.register("slogdet")
 def slogdet_vjp(g, out, a):
-    return (g.reshape(g.shape + (1, 1)) * inv(a).mT,)
+    return (g.reshape(g.shape + (1, 1)) * _inverse_transpose("slogdet", a),)
 
 
 def matrix_power(a, n):
