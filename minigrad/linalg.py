@@ -11,13 +11,13 @@ eigenvectors whose gradient needs complex tensors), and the degenerate cases of 
 eigenvectors or singular vectors are not functions of the input (see ops/decomp.py).
 """
 from .ops.decomp import EighResult, QRResult, SVDResult, cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals
-from .ops.linalg import (LinAlgError, SlogdetResult, det, inv, matmul, matrix_power, matrix_transpose, multi_dot,
-                         slogdet, solve)
-from .ops.norms import matrix_norm, norm, vector_norm
-from .ops.products import cross, outer, tensordot
+from .ops.linalg import (LinAlgError, SlogdetResult, det, inv, matmul, matrix_power, matrix_rank, matrix_transpose,
+                         multi_dot, slogdet, solve, tensorinv, tensorsolve)
+from .ops.norms import cond, matrix_norm, norm, vector_norm
+from .ops.products import cross, outer, tensordot, vecdot
 
 
-__all__ = ["EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cross", "det",
-           "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_transpose",
-           "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot",
-           "vector_norm"]
+__all__ = ["EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond", "cross",
+           "det", "eigh", "eigvalsh", "inv", "lstsq", "matmul", "matrix_norm", "matrix_power", "matrix_rank",
+           "matrix_transpose", "multi_dot", "norm", "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals",
+           "tensordot", "tensorinv", "tensorsolve", "vecdot", "vector_norm"]

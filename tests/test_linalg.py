@@ -60,6 +60,12 @@ EINSUM_CASES = [
     ("i...j,j", [(2, 1, 3), (3,)]),
     ("...,...", [(2, 3), (3,)]),
     ("i,i,i->", [(4,), (4,), (4,)]),
+    ("...ii->...i", [(2, 3, 3)]),              # batched diagonal
+    ("i...i", [(3, 2, 3)]),                    # trace around an ellipsis
+    ("iii->i", [(2, 2, 2)]),
+    ("ij...,jk...->ik...", [(2, 3, 4), (3, 2, 1)]),
+    ("ij,->ij", [(2, 2), ()]),                 # a scalar operand
+    ("bn,anm,bm->ba", [(2, 3), (4, 3, 2), (2, 2)]),
 ]
 
 
@@ -248,6 +254,30 @@ def test_lstsq_returns_numpys_tuple(m, n, k):
     check(lambda p, q: mg.linalg.lstsq(p, q)[0], a, b)
     if residuals.size:
         check(lambda p, q: mg.linalg.lstsq(p, q)[1], a, b)
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, 1, -1, np.inf, "fro", "nuc"])
+def test_cond(p):
+    a = _inputs("wc", (2,))
+    np.testing.assert_allclose(mg.linalg.cond(a, p).data, np.linalg.cond(a, p))
+    check(lambda t: mg.linalg.cond(t, p), a)
+
+
+def test_tensorinv_tensorsolve_vecdot_matrix_rank():
+    a = well_conditioned(6, 6).reshape(6, 2, 3)
+    np.testing.assert_allclose(mg.linalg.tensorinv(a, ind=1).data, np.linalg.tensorinv(a, ind=1))
+    check(lambda t: mg.linalg.tensorinv(t, ind=1), a)
+    a4, b = well_conditioned(6, 6).reshape(2, 3, 6), rand(2, 3)
+    np.testing.assert_allclose(mg.linalg.tensorsolve(a4, b).data, np.linalg.tensorsolve(a4, b))
+    check(mg.linalg.tensorsolve, a4, b)
+    a5 = np.moveaxis(well_conditioned(6, 6).reshape(2, 3, 2, 3), 0, 2)
+    np.testing.assert_allclose(mg.linalg.tensorsolve(a5, b, axes=(2,)).data, np.linalg.tensorsolve(a5, b, axes=(2,)))
+    x, y = rand(2, 1, 3), rand(4, 3)
+    np.testing.assert_allclose(mg.vecdot(x, y).data, np.vecdot(x, y))
+    check(mg.vecdot, x, y)
+    assert mg.linalg.matrix_rank(np.outer([1.0, 2.0], [3.0, 4.0])) == 1
+    with pytest.raises(np.linalg.LinAlgError, match="tensorinv: shape"):
+        mg.linalg.tensorinv(np.ones((2, 3)), ind=1)
 
 
 # -- gradients of the compositions and the conventions ------------------------------------------------

@@ -272,3 +272,51 @@ def _chain(xs, split, i, j):
         return xs[i]
     k = split[i][j]
     return matmul(_chain(xs, split, i, k), _chain(xs, split, k + 1, j))
+
+
+def tensorinv(a, ind=2):
+    """The inverse of `a` seen as a linear map from its first `ind` axes to the rest (numpy's tensorinv).
+
+    >>> import minigrad as mg, numpy as np
+    >>> mg.linalg.tensorinv(np.eye(4).reshape(4, 2, 2), ind=1).shape
+    (2, 2, 4)
+    """
+    a = as_tensor(a)
+    if ind <= 0:
+        raise ValueError(f"tensorinv: ind must be a positive integer, got {ind}")
+    rows = int(np.prod(a.shape[:ind]))
+    if rows != int(np.prod(a.shape[ind:])):
+        raise LinAlgError(f"tensorinv: shape {a.shape} with ind={ind} is not square "
+                          f"({rows} != {int(np.prod(a.shape[ind:]))})")
+    return inv(a.reshape(rows, -1)).reshape(a.shape[ind:] + a.shape[:ind])
+
+
+def tensorsolve(a, b, axes=None):
+    """x with tensordot(a, x, x.ndim) == b (numpy's tensorsolve); `axes` are moved to the end of a first.
+
+    >>> import minigrad as mg, numpy as np
+    >>> mg.linalg.tensorsolve(2 * np.eye(6).reshape(2, 3, 6), np.ones((2, 3))).tolist()
+    [0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+    """
+    a, b = as_tensor(a), as_tensor(b)
+    if axes is not None:
+        order = [k for k in range(a.ndim) if k not in [x % a.ndim for x in axes]] + [x % a.ndim for x in axes]
+        a = a.transpose(order)
+    shape = a.shape[b.ndim:]
+    n = int(np.prod(shape))
+    if a.size != n * n:
+        raise LinAlgError(f"tensorsolve: a of shape {a.shape} is not square for b of shape {b.shape} "
+                          f"(prod(a.shape[b.ndim:]) must equal prod(a.shape[:b.ndim]))")
+    return solve(a.reshape(n, n), b.reshape(-1)).reshape(shape)
+
+
+def matrix_rank(a, tol=None, hermitian=False, *, rtol=None):
+    """The rank (numpy's matrix_rank): an integer array, not on the tape (it has no gradient).
+
+    >>> import minigrad as mg
+    >>> int(mg.linalg.matrix_rank([[1.0, 2.0], [2.0, 4.0]]))
+    1
+    """
+    a = as_tensor(a)
+    kwargs = {} if rtol is None else {"rtol": rtol}
+    return np.linalg.matrix_rank(a.data, tol=tol, hermitian=hermitian, **kwargs)

@@ -13,6 +13,7 @@ from .. import rules
 from ..tensor import _wrap, as_tensor, record
 from .decomp import svdvals
 from .elementwise import abs, sign, where
+from .linalg import _matrix, inv
 from .reduce import _axes, _expand, _kept_shape, max, min, sum
 
 
@@ -114,3 +115,19 @@ def norm(x, ord=None, axis=None, keepdims=False):
     if len(axis) == 2:
         return matrix_norm(x, keepdims, ord, axis)
     raise ValueError(f"norm: axis must be an int or a pair of ints, got {axis}")
+
+
+def cond(x, p=None):
+    """The condition number in norm `p` (numpy's cond): s_max / s_min for None, 2 (and its inverse
+    for -2), else norm(x, p) * norm(inv(x), p).
+
+    >>> import minigrad as mg
+    >>> round(float(mg.linalg.cond([[2.0, 0.0], [0.0, 0.5]])), 6)
+    4.0
+    """
+    x = _matrix(x, "cond", square=p not in (None, 2, -2))
+    if p in (None, 2, -2):
+        s = svdvals(x)
+        return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    return matrix_norm(x, ord=p) * matrix_norm(inv(x), ord=p)
+

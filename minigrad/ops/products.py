@@ -232,6 +232,19 @@ def vdot(a, b):
     return matmul(a.reshape(-1), b.reshape(-1))
 
 
+def vecdot(x1, x2, axis=-1):
+    """The dot product of vectors along `axis`, broadcasting the rest (numpy 2's vecdot, real tensors).
+
+    >>> import minigrad as mg
+    >>> mg.vecdot([[1.0, 2.0], [3.0, 4.0]], [1.0, 1.0]).tolist()
+    [3.0, 7.0]
+    """
+    a, b = _tensors(x1, x2)
+    if a.ndim == 0 or b.ndim == 0 or a.shape[axis] != b.shape[axis]:
+        raise ValueError(f"vecdot: shapes {a.shape} and {b.shape} differ along axis {axis} (or are 0-d)")
+    return (a * b).sum(axis=axis)
+
+
 def inner(a, b):
     """Sum of products over the last axes (numpy's inner).
 
