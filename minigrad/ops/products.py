@@ -66,7 +66,7 @@ def _parse(subscripts, shapes):
             sizes[lab] = max(sizes.get(lab, n), n)
         full.append(t)
     if arrow:
-        if "..." not in rhs and ell and any(shapes[i][:e] for i, e in enumerate(n_ell) if e):
+        if "..." not in rhs and ell:
             raise ValueError(f"einsum: {subscripts!r} broadcasts '...' over axes but its output has no '...'")
         out = rhs.replace("...", ell_labels)
         missing = [c for c in out if c not in sizes]
