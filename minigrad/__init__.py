@@ -18,5 +18,6 @@ from .nn.init import manual_seed
 from .serialization import load, save
 from . import pytree  # noqa: E402
 from .transforms import grad, hessian, hvp, jacobian, jvp, value_and_grad, vjp  # noqa: E402,F811 - grad gains pytrees, has_aux
+from . import linalg  # noqa: E402 - mg.linalg mirrors numpy.linalg
 
 __version__ = "0.1.0"

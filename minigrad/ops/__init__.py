@@ -7,6 +7,7 @@ from .elementwise import (abs, add, astype, clip, cos, div, equal, exp, greater,
                           neg, not_equal, power, relu, sigmoid, sign, sin, sqrt, sub, tanh, where)
 from .inplace import iadd, imul, index_update, isub, itruediv, setitem
 from .linalg import matmul
+from .products import cross, dot, einsum, inner, kron, outer, tensordot, vdot, vecdot
 from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
 from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
                     swapaxes, transpose)
@@ -17,6 +18,7 @@ __all__ = ["abs", "add", "astype", "broadcast_to", "clip", "concatenate", "cos",
            "mean", "min", "minimum", "mul", "neg", "not_equal", "pad", "power", "relu", "reshape", "scatter_add",
            "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh",
            "transpose", "where"]
+__all__ += ["cross", "dot", "einsum", "inner", "kron", "outer", "tensordot", "vdot", "vecdot"]
 
 
 def _swap(fn):
@@ -45,3 +47,4 @@ _methods = dict(
 )
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)
+Tensor.dot = dot  # ndarray.dot

@@ -29,8 +29,15 @@ TABLE.update({np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.min: min
 
 # -- products (ops/products.py) -------------------------------------------------------------------
 from .linalg import matmul  # noqa: E402
+from .products import cross, dot, einsum, inner, kron, outer, tensordot, vdot, vecdot  # noqa: E402
 
 TABLE.update({np.matmul: matmul})
+TABLE.update({
+    np.dot: dot, np.vdot: vdot, np.inner: inner, np.outer: outer, np.tensordot: tensordot, np.einsum: einsum,
+    np.kron: kron, np.cross: cross,
+})
+if hasattr(np, "vecdot"):  # numpy >= 2.0
+    TABLE[np.vecdot] = vecdot
 
 
 # -- shape, indexing, joining (ops/shape.py, ops/joining.py, ops/indexing.py) ---------------------
@@ -43,5 +50,20 @@ TABLE.update({
 
 
 # -- linear algebra (ops/linalg.py; np.linalg.*) --------------------------------------------------
+from .decomp import cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals  # noqa: E402
+from .linalg import (det, inv, matrix_power, matrix_rank, matrix_transpose, multi_dot, slogdet, solve,  # noqa: E402
+                     tensorinv, tensorsolve)
+from .norms import cond, matrix_norm, norm, vector_norm  # noqa: E402
 
-TABLE.update({})
+TABLE.update({
+    np.linalg.inv: inv, np.linalg.solve: solve, np.linalg.det: det, np.linalg.slogdet: slogdet,
+    np.linalg.cholesky: cholesky, np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.svd: svd,
+    np.linalg.qr: qr, np.linalg.norm: norm, np.linalg.pinv: pinv, np.linalg.matrix_power: matrix_power,
+    np.linalg.lstsq: lstsq, np.linalg.multi_dot: multi_dot, np.linalg.cond: cond,
+    np.linalg.tensorinv: tensorinv, np.linalg.tensorsolve: tensorsolve,
+    np.linalg.matrix_rank: matrix_rank,  # an integer array: no gradient by nature
+})
+# numpy >= 2.0 also has array-API names in np.linalg
+TABLE.update({getattr(np.linalg, name): fn for name, fn in dict(
+    svdvals=svdvals, vector_norm=vector_norm, matrix_norm=matrix_norm, matrix_transpose=matrix_transpose,
+    matmul=matmul, tensordot=tensordot, outer=outer, cross=cross, vecdot=vecdot).items() if hasattr(np.linalg, name)})
