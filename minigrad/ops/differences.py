@@ -17,8 +17,9 @@ _NO_VALUE = object()
 
 
 def _side(value, like, axis):
-    """A prepend/append value as a tensor; a scalar is broadcast to one slice along `axis`."""
-    value = as_tensor(value, like=like)
+    """A prepend/append value as a tensor; a scalar is broadcast to one slice along `axis`.
+    (numpy's dtype rules: a Python float prepended to float32 gives float64.)"""
+    value = as_tensor(value)
     return broadcast_to(value, like.shape[:axis] + (1,) + like.shape[axis + 1:]) if value.ndim == 0 else value
 
 
@@ -38,6 +39,8 @@ def diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
     if a.ndim == 0:
         raise ValueError("diff: the input must be at least 1-D, got a 0-d tensor")
     axis = _axis(axis, a.ndim, "diff")
+    if n == 0:  # numpy returns the input itself, prepend/append ignored
+        return a
     parts = ([] if prepend is _NO_VALUE else [_side(prepend, a, axis)]) + [a] + \
             ([] if append is _NO_VALUE else [_side(append, a, axis)])
     if len(parts) > 1:

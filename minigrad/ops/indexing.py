@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap, as_tensor
+from .. import rules
+from ..tensor import Tensor, _wrap, as_tensor, record
 from .elementwise import astype, where
 from .inplace import index_update
 from .reduce import broadcast_to
@@ -122,23 +123,31 @@ def add_at(a, indices, values):
     """numpy's `np.add.at(a, indices, values)`, out of place: `a` plus `values` summed in at `indices`.
 
     `indices` is any key `a[indices]` accepts; repeated indices add up (unlike `a[idx] += v`).
+    A recorded op: the forward is numpy's own `add.at` (the same rounding), the rule passes g to
+    `a` and gathers g[indices] for `values`.
 
     >>> add_at(as_tensor([0.0, 0.0, 0.0]), np.array([0, 2, 0]), 1.0)
     tensor([2., 0., 1.])
     """
     a = as_tensor(a)
     key = _key(indices)
+    values = as_tensor(values, like=a)
+    data = a.data.copy()
     try:
         target = a.data[key].shape
+        np.broadcast_to(values.data, target)
+        np.add.at(data, key, values.data)
     except IndexError as e:
         raise IndexError(f"add_at: indices {key!r} are invalid for a tensor of shape {a.shape}: {e}") from None
-    values = as_tensor(values, like=a)
-    try:
-        values = broadcast_to(values, target)
     except ValueError:
         raise ValueError(f"add_at: values of shape {values.shape} do not broadcast to the indexed shape "
-                         f"{target}") from None
-    return a + scatter_add(values, key, a.shape)
+                         f"{a.data[key].shape}") from None
+    return record("add_at", data, (a, values), key=key)
+
+
+@rules.register("add_at", shape_only=True)
+def add_at_vjp(g, out, a, values, key):
+    return g, (getitem(g, key) if values.requires_grad else None)
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
