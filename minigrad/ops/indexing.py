@@ -30,7 +30,12 @@ def _indices(indices, op):
     return idx
 
 
-def take(a, indices, axis=None, mode="raise"):
+def _no_out(out, op):
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported (ops return new tensors; assign the result instead)")
+
+
+def take(a, indices, axis=None, out=None, mode="raise"):
     """Elements of `a` at `indices` along `axis` (None: of the flattened tensor), as numpy's `take`.
 
     `mode` 'raise' (negative indices count from the end), 'wrap' or 'clip'. Repeated indices
@@ -40,6 +45,7 @@ def take(a, indices, axis=None, mode="raise"):
     tensor([[2, 2, 1],
             [4, 4, 3]])
     """
+    _no_out(out, "take")
     a = as_tensor(a)
     if axis is None:
         a, axis = ravel(a), 0
@@ -170,14 +176,15 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
     return getitem(x, (Ellipsis, i + max(-offset, 0), i + max(offset, 0)))
 
 
-def trace(a, offset=0, axis1=0, axis2=1, dtype=None):
+def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
     """Sum along the diagonal (numpy's `trace`), batched over the other axes.
 
     >>> trace(as_tensor([[1.0, 2.0], [3.0, 4.0]]))
     tensor(5.)
     """
-    out = diagonal(a, offset, axis1, axis2).sum(axis=-1)
-    return out if dtype is None else astype(out, dtype)
+    _no_out(out, "trace")
+    total = diagonal(a, offset, axis1, axis2).sum(axis=-1)
+    return total if dtype is None else astype(total, dtype)
 
 
 def diag(v, k=0):

@@ -42,13 +42,18 @@ def _along(x, axis, index):
     return getitem(x, (slice(None),) * axis + (index,))
 
 
-def ravel(a):
-    """The elements as a 1-D tensor, in C order (numpy's `ravel`).
+def ravel(a, order="C"):
+    """The elements as a 1-D tensor, in C (row-major) or 'F' (column-major) order (numpy's `ravel`).
 
     >>> ravel(as_tensor(np.arange(6).reshape(2, 3)))
     tensor([0, 1, 2, 3, 4, 5])
+    >>> ravel(as_tensor(np.arange(6).reshape(2, 3)), order="F")
+    tensor([0, 3, 1, 4, 2, 5])
     """
-    return reshape(as_tensor(a), (-1,))
+    a = as_tensor(a)
+    if order not in ("C", "F"):
+        raise ValueError(f"ravel: order must be 'C' or 'F', got {order!r}")
+    return reshape(a if order == "C" else transpose(a), (-1,))
 
 
 def moveaxis(a, source, destination):
