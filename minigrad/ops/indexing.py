@@ -269,9 +269,8 @@ def piecewise(x, condlist, funclist, *args, **kw):
     tensor([1., 2.])
     """
     x = as_tensor(x)
-    if isinstance(condlist, (bool, np.bool_)) or (isinstance(condlist, (np.ndarray, Tensor))
-                                                  and np.ndim(condlist) == x.ndim):
-        condlist = [condlist]
+    if np.isscalar(condlist) or (not isinstance(condlist[0], (list, np.ndarray, Tensor)) and x.ndim != 0):
+        condlist = [condlist]  # numpy's rule for a single condition
     conds = [np.broadcast_to(_cond(c, "piecewise", i), x.shape) for i, c in enumerate(condlist)]
     n = len(conds)
     if len(funclist) == n + 1:
