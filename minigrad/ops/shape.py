@@ -44,19 +44,19 @@ def transpose_vjp_array(g, out, x, axes):
     return (g.transpose(tuple(np.argsort(axes))),)
 
 
-def swapaxes(x, a, b):
+def swapaxes(x, axis1, axis2):
     """Exchange two axes (numpy's `swapaxes`).
 
     >>> swapaxes(as_tensor(np.zeros((2, 3, 4))), 0, -1).shape
     (4, 3, 2)
     """
     x = as_tensor(x)
-    for name, v in (("axis1", a), ("axis2", b)):
+    for name, v in (("axis1", axis1), ("axis2", axis2)):
         if not -x.ndim <= v < x.ndim:
             raise np.exceptions.AxisError(f"swapaxes: {name}={v} is out of range for a tensor with {x.ndim} "
                                           f"dimension(s)")
     axes = list(range(x.ndim))
-    axes[a], axes[b] = axes[b], axes[a]
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
 
 

@@ -19,6 +19,13 @@ CASES: dict = {}
 
 
 def case(name):
+    """Register `fn(draw) -> (call, arrays)` as the test data of the composed op `name`.
+
+    >>> from minigrad.testing import NumpyDraw
+    >>> call, arrays = CASES["flip"](NumpyDraw(0))
+    >>> np.array_equal(call(mg, *map(mg.tensor, arrays)).data, call(np, *arrays))
+    True
+    """
     def register(fn):
         CASES[name] = fn
         return fn
