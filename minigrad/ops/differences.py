@@ -61,10 +61,10 @@ def _spacings(varargs, f, axes):
     if len(varargs) != len(axes):
         raise TypeError(f"gradient: {len(varargs)} spacings for {len(axes)} axes; give one per axis or one scalar")
     out = []
-    for ax, d in zip(axes, varargs):
-        d = np.asarray(d.data if isinstance(d, Tensor) else d)
+    for ax, given in zip(axes, varargs):
+        d = np.asarray(given.data if isinstance(given, Tensor) else given)
         if d.ndim == 0:
-            out.append(d[()])
+            out.append(given if not isinstance(given, Tensor) else d[()])  # a Python float stays weakly typed
             continue
         if d.ndim != 1:
             raise ValueError(f"gradient: spacing for axis {ax} must be a scalar or 1-D coordinates, got shape {d.shape}")
