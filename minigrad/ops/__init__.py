@@ -11,6 +11,14 @@ from .products import cross, dot, einsum, inner, kron, outer, tensordot, vdot, v
 from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
 from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
                     swapaxes, transpose)
+from .differences import diff, gradient
+from .indexing import (add_at, diag, diagonal, piecewise, put_along_axis, select, take, take_along_axis, trace,
+                       tril, triu)
+from .joining import (append, array_split, c_, column_stack, dsplit, dstack, hsplit, hstack, r_, split, vsplit,
+                      vstack)
+from .reorder import (atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, flip, fliplr, flipud, meshgrid,
+                      moveaxis, ravel, repeat, roll, rot90, tile)
+from .sorting import argpartition, argsort, partition, sort
 
 __all__ = ["abs", "add", "astype", "broadcast_to", "clip", "concatenate", "cos", "div", "equal", "exp",
            "expand_dims", "flatten", "getitem", "greater", "greater_equal", "index_update", "less", "less_equal", "log",
@@ -19,6 +27,11 @@ __all__ = ["abs", "add", "astype", "broadcast_to", "clip", "concatenate", "cos",
            "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh",
            "transpose", "where"]
 __all__ += ["cross", "dot", "einsum", "inner", "kron", "outer", "tensordot", "vdot", "vecdot"]
+__all__ += ["add_at", "append", "argpartition", "argsort", "array_split", "atleast_1d", "atleast_2d", "atleast_3d",
+            "broadcast_arrays", "c_", "column_stack", "diag", "diagonal", "diff", "dsplit", "dstack", "flip",
+            "fliplr", "flipud", "gradient", "hsplit", "hstack", "meshgrid", "moveaxis", "partition", "piecewise",
+            "put_along_axis", "r_", "ravel", "repeat", "roll", "rot90", "select", "sort", "split", "take",
+            "take_along_axis", "tile", "trace", "tril", "triu", "vsplit", "vstack"]  # shape, indexing, joining
 
 
 def _swap(fn):
@@ -44,6 +57,10 @@ _methods = dict(
     reshape=reshape, transpose=transpose, swapaxes=swapaxes, flatten=flatten, expand_dims=expand_dims,
     squeeze=squeeze, broadcast_to=broadcast_to, pad=pad,
     T=property(lambda x: transpose(x)), mT=property(lambda x: swapaxes(x, -1, -2)),
+)
+_methods.update(  # shape, indexing, joining (t.sort/t.partition left out: numpy's sort in place)
+    ravel=ravel, repeat=repeat, take=take, diagonal=diagonal, trace=trace, argsort=argsort, flip=flip, roll=roll,
+    moveaxis=moveaxis, tile=tile, diff=diff, tril=tril, triu=triu,
 )
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)

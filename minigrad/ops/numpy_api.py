@@ -47,6 +47,30 @@ TABLE.update({
     np.concatenate: concatenate, np.stack: stack, np.reshape: reshape, np.transpose: transpose,
     np.swapaxes: swapaxes, np.expand_dims: expand_dims, np.squeeze: squeeze,
 })
+from .differences import diff, gradient  # noqa: E402
+from .indexing import diag, diagonal, piecewise, select, take, take_along_axis, trace, tril, triu  # noqa: E402
+from .joining import (append, array_split, column_stack, dsplit, dstack, hsplit, hstack, split, vsplit,  # noqa: E402
+                      vstack)
+from .reduce import broadcast_to  # noqa: E402
+from .reorder import (atleast_1d, atleast_2d, atleast_3d, broadcast_arrays, flip, fliplr, flipud, meshgrid,  # noqa: E402
+                      moveaxis, ravel, repeat, roll, rot90, tile)
+from .shape import pad  # noqa: E402
+from .sorting import argpartition, argsort, partition, sort  # noqa: E402
+
+# not mapped: np.put_along_axis, np.put, np.place, np.add.at write in place (mg.put_along_axis and
+# mg.add_at return a new tensor instead); np.r_/np.c_ are objects, not functions (use mg.r_/mg.c_)
+TABLE.update({
+    np.ravel: ravel, np.moveaxis: moveaxis, np.flip: flip, np.fliplr: fliplr, np.flipud: flipud,
+    np.rot90: rot90, np.roll: roll, np.repeat: repeat, np.tile: tile, np.atleast_1d: atleast_1d,
+    np.atleast_2d: atleast_2d, np.atleast_3d: atleast_3d, np.broadcast_arrays: broadcast_arrays,
+    np.broadcast_to: broadcast_to, np.meshgrid: meshgrid, np.split: split, np.array_split: array_split,
+    np.hsplit: hsplit, np.vsplit: vsplit, np.dsplit: dsplit, np.hstack: hstack, np.vstack: vstack,
+    np.dstack: dstack, np.column_stack: column_stack, np.append: append, np.take: take,
+    np.take_along_axis: take_along_axis, np.diag: diag, np.diagonal: diagonal, np.trace: trace,
+    np.tril: tril, np.triu: triu, np.select: select, np.piecewise: piecewise, np.sort: sort,
+    np.argsort: argsort, np.partition: partition, np.argpartition: argpartition, np.diff: diff,
+    np.gradient: gradient, np.pad: pad,
+})
 
 
 # -- linear algebra (ops/linalg.py; np.linalg.*) --------------------------------------------------

@@ -44,9 +44,19 @@ def transpose_vjp_array(g, out, x, axes):
     return (g.transpose(tuple(np.argsort(axes))),)
 
 
-def swapaxes(x, a, b):
+def swapaxes(x, axis1, axis2):
+    """Exchange two axes (numpy's `swapaxes`).
+
+    >>> swapaxes(as_tensor(np.zeros((2, 3, 4))), 0, -1).shape
+    (4, 3, 2)
+    """
+    x = as_tensor(x)
+    for name, v in (("axis1", axis1), ("axis2", axis2)):
+        if not -x.ndim <= v < x.ndim:
+            raise np.exceptions.AxisError(f"swapaxes: {name}={v} is out of range for a tensor with {x.ndim} "
+                                          f"dimension(s)")
     axes = list(range(x.ndim))
-    axes[a], axes[b] = axes[b], axes[a]
+    axes[axis1], axes[axis2] = axes[axis2], axes[axis1]
     return transpose(x, axes)
 
 
@@ -155,12 +165,40 @@ def stack_vjp(g, out, *xs, axis):
 rules.register_array("stack", stack_vjp)  # indexing reads the same on arrays
 
 
-def pad(x, pad_width, value=0):
-    """Constant padding; `pad_width` as numpy: int, (before, after), or one pair per axis."""
-    widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+_PAD_MODES = {"constant": "constant", "reflect": "reflect", "symmetric": "symmetric", "edge": "edge",
+              "replicate": "edge", "wrap": "wrap", "circular": "wrap"}
+
+
+def pad(x, pad_width, mode="constant", value=0, constant_values=None):
+    """Pad with `mode` as numpy's `pad`: 'constant' (`value`, or numpy's `constant_values`: one
+    scalar), 'reflect', 'symmetric', 'edge' (PyTorch's 'replicate') or 'wrap' ('circular').
+    `pad_width` as numpy: int, (before, after), or one pair per axis.
+
+    >>> pad(as_tensor([1, 2, 3]), (2, 1), mode="reflect")
+    tensor([3, 2, 1, 2, 3, 2])
+    """
+    x = as_tensor(x)
+    if mode not in _PAD_MODES:
+        raise ValueError(f"pad: mode {mode!r} is not supported; use one of {', '.join(_PAD_MODES)}")
+    try:
+        widths = np.broadcast_to(np.asarray(pad_width, dtype=int), (x.ndim, 2))
+    except ValueError:
+        raise ValueError(f"pad: pad_width {pad_width!r} does not fit a tensor of shape {x.shape}") from None
     if (widths < 0).any():
         raise ValueError(f"pad: negative pad width {pad_width}")
     widths = tuple(map(tuple, widths.tolist()))
+    if _PAD_MODES[mode] != "constant":
+        for axis, (before, after) in enumerate(widths):
+            if before or after:
+                if x.shape[axis] == 0:
+                    raise ValueError(f"pad: mode {mode!r} cannot pad axis {axis} of length 0")
+                index = np.pad(np.arange(x.shape[axis]), (before, after), mode=_PAD_MODES[mode])
+                x = getitem(x, (slice(None),) * axis + (index,))
+        return x
+    if constant_values is not None:
+        if np.ndim(constant_values) != 0:
+            raise ValueError("pad: only a scalar constant_values is supported")
+        value = constant_values
     return record("pad", np.pad(x.data, widths, constant_values=value), (x,), widths=widths)
 
 
@@ -173,14 +211,44 @@ rules.register_array("pad", pad_vjp)  # slicing reads the same on arrays
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes start_dim..end_dim into one (PyTorch's `flatten`); with the defaults it is
+    numpy's `ndarray.flatten()`: all elements as a 1-D tensor, like `ravel`.
+
+    >>> flatten(as_tensor(np.zeros((2, 3, 4))), 1).shape
+    (2, 12)
+    """
+    x = as_tensor(x)
     end = end_dim % x.ndim if x.ndim else 0
     shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1:]
     return reshape(x, shape)
 
 
 def expand_dims(x, axis):
-    return reshape(x, np.expand_dims(x.data, axis).shape)
+    """Insert length-1 axes at `axis` (an int or a tuple, positions in the result), as numpy.
+
+    >>> expand_dims(as_tensor([1, 2]), (0, -1)).shape
+    (1, 2, 1)
+    """
+    x = as_tensor(x)
+    try:
+        return reshape(x, np.expand_dims(_probe(x.shape), axis).shape)
+    except (ValueError, np.exceptions.AxisError) as e:
+        raise type(e)(f"expand_dims: axis={axis!r} for a tensor of shape {x.shape}: {e}") from None
 
 
 def squeeze(x, axis=None):
-    return reshape(x, np.squeeze(x.data, axis).shape)
+    """Remove length-1 axes: all of them, or those of `axis` (an int or a tuple), as numpy.
+
+    >>> squeeze(as_tensor(np.zeros((1, 2, 1))), axis=-1).shape
+    (1, 2)
+    """
+    x = as_tensor(x)
+    try:
+        return reshape(x, np.squeeze(_probe(x.shape), axis).shape)
+    except (ValueError, np.exceptions.AxisError) as e:
+        raise type(e)(f"squeeze: axis={axis!r} for a tensor of shape {x.shape}: {e}") from None
+
+
+def _probe(shape):
+    """An array of `shape` that costs no memory, for asking numpy what shape an op gives."""
+    return np.broadcast_to(np.empty((), dtype=bool), shape)
