@@ -8,6 +8,12 @@ from ..tensor import Tensor, as_tensor, record, view_of
 
 
 def reshape(x, *shape):
+    """The same values in another shape (a view when numpy can make one); -1 infers one size.
+
+        >>> mg.reshape(mg.tensor([1.0, 2.0, 3.0, 4.0]), (2, -1))
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
     shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     try:
         data = x.data.reshape(shape)
@@ -28,6 +34,11 @@ def reshape_vjp_array(g, out, x):
 
 
 def transpose(x, axes=None):
+    """Permute the axes (default: reverse them), as numpy's transpose.
+
+        >>> mg.transpose(mg.tensor([[1.0, 2.0, 3.0]])).shape
+        (3, 1)
+    """
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(int(a) % max(x.ndim, 1) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
@@ -45,6 +56,11 @@ def transpose_vjp_array(g, out, x, axes):
 
 
 def swapaxes(x, a, b):
+    """Swap two axes.
+
+        >>> mg.swapaxes(mg.tensor(np.zeros((2, 3, 4))), 0, 2).shape
+        (4, 3, 2)
+    """
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
     return transpose(x, axes)
@@ -66,6 +82,11 @@ def _is_basic(key):
 
 
 def getitem(x, key):
+    """x[key]: basic slicing gives a view; integer, boolean and fancy indexes a copy. Repeated indices accumulate their gradients.
+
+        >>> mg.getitem(mg.tensor([1.0, 2.0, 3.0]), [0, 0, 2])
+        tensor([1., 1., 3.])
+    """
     key = _key(key)
     try:
         data = x.data[key]
@@ -129,6 +150,11 @@ def _join(op, fn, xs, axis):
 
 
 def concatenate(xs, axis=0):
+    """Join tensors along an existing axis.
+
+        >>> mg.concatenate([mg.tensor([1.0]), mg.tensor([2.0, 3.0])])
+        tensor([1., 2., 3.])
+    """
     return _join("concatenate", np.concatenate, xs, axis)
 
 
@@ -143,6 +169,12 @@ rules.register_array("concatenate", concatenate_vjp)  # slicing reads the same o
 
 
 def stack(xs, axis=0):
+    """Join same-shaped tensors along a new axis.
+
+        >>> mg.stack([mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0])], axis=1)
+        tensor([[1., 3.],
+                [2., 4.]])
+    """
     return _join("stack", np.stack, xs, axis)
 
 
@@ -173,14 +205,29 @@ rules.register_array("pad", pad_vjp)  # slicing reads the same on arrays
 
 
 def flatten(x, start_dim=0, end_dim=-1):
+    """Merge the axes start_dim..end_dim into one (PyTorch's flatten; default: all of them).
+
+        >>> mg.flatten(mg.tensor(np.zeros((2, 3, 4))), 1).shape
+        (2, 12)
+    """
     end = end_dim % x.ndim if x.ndim else 0
     shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1:]
     return reshape(x, shape)
 
 
 def expand_dims(x, axis):
+    """Insert a size-1 axis at `axis`.
+
+        >>> mg.expand_dims(mg.tensor([1.0, 2.0]), 0).shape
+        (1, 2)
+    """
     return reshape(x, np.expand_dims(x.data, axis).shape)
 
 
 def squeeze(x, axis=None):
+    """Remove size-1 axes (all, or the ones given).
+
+        >>> mg.squeeze(mg.tensor([[1.0], [2.0]])).shape
+        (2,)
+    """
     return reshape(x, np.squeeze(x.data, axis).shape)
