@@ -100,6 +100,52 @@ def orientation_section(m):
     return intro + rot + src + extra + "".join(map(report.figure, m["figures"]))
 
 
+def sanity_section(faces, orient):
+    """The model- and data-randomisation checks, with sentences saying what the numbers show."""
+    from demos.sanity import TITLES
+    parts = []
+    if orient.get("sanity"):
+        sn = orient["sanity"]
+        casc = sn["cascade"]
+        top = {m: casc[m]["spearman_abs"]["mean"][1] for m in casc}
+        every = {m: casc[m]["spearman_abs"]["mean"][-1] for m in casc}
+        groups = {"barely change when the output layer is re-initialised": [m for m, v in top.items() if v >= 0.8],
+                  "change in between": [m for m, v in top.items() if 0.5 <= v < 0.8],
+                  "change at once": [m for m, v in top.items() if v < 0.5]}
+        said = "; ".join(f"<b>{esc(', '.join(TITLES[m] for m in ms))}</b> {what} "
+                         f"({', '.join(f'{top[m]:.2f}' for m in ms)})" for what, ms in groups.items() if ms)
+        parts.append(
+            f"<p>Model randomisation (Adebayo et al. 2018) on the orientation CNN, explaining the 0° output of "
+            f"{sn['photos']} correctly oriented photos: the layers are re-initialised with their default "
+            f"initialiser from the output down to the input, and each map is compared with the trained "
+            f"model's (Spearman rank correlation of the absolute maps; 1 = the same ranking). A map that "
+            f"explains the model must change with it. {said}. With every layer random the correlations are "
+            f"{', '.join(f'{TITLES[m]} {v:.2f}' for m, v in every.items())}. Maps that survive the loss of the "
+            f"layers that decide 'upright or not' mostly show the photo's own structure (its edges), which is "
+            f"what Adebayo et al. found for guided backpropagation.</p>"
+            + table(["method", "Spearman |map|, top layer random", "Spearman |map|, all random",
+                     "Spearman signed, all random", "SSIM, all random"],
+                    [(TITLES[m], _num(top[m]), _num(every[m]), _num(casc[m]["spearman_signed"]["mean"][-1]),
+                      _num(casc[m]["ssim"]["mean"][-1])) for m in casc]))
+        parts += [report.figure(f) for f in sn["figures"]]
+    if faces.get("sanity"):
+        dr = faces["sanity"]["data_randomization"]
+        parts.append(
+            f"<p>Data randomisation on the face networks: the same networks trained on randomly permuted "
+            f"labels (training accuracy {dr['softmax']['random_label_train_acc']:.0%} without hidden layer, "
+            f"{dr['mlp']['random_label_train_acc']:.0%} with one) against the ones trained on the true labels. "
+            f"Rank correlation of the absolute saliency maps, true vs random labels: "
+            f"{dr['softmax']['saliency']['spearman_abs']:.2f} and {dr['mlp']['saliency']['spearman_abs']:.2f}; "
+            f"of the templates: {dr['softmax']['templates']['spearman_abs']:.2f}. Values near 0 mean the gradient "
+            f"depends on what the labels taught the network, as an explanation should.</p>")
+        parts += [report.figure(f) for f in faces["sanity"]["figures"]]
+    return "".join(parts)
+
+
+def _num(v):
+    return "—" if v is None else f"{v:.2f}"
+
+
 def checks_section(rows):
     body = [(op, order, a, r, "ok" if ok else f"FAIL {msg}") for op, order, a, r, ok, msg in rows]
     classes = [[None] * 4 + ["ok" if ok else "fail"] for *_, ok, _ in rows]
@@ -153,6 +199,7 @@ def main(argv=None):
         sections = [
             ("faces", "Face recognition", faces_section(faces)),
             ("orientation", "Photo orientation", orientation_section(orient)),
+            ("sanity", "Sanity checks", sanity_section(faces, orient)),
             ("graphs", "Computation graphs", "".join(map(report.figure, graphs))),
             ("checks", "Gradient checks", checks_section(checks)),
             ("environment", "Versions and timings", environment_section(timings)),

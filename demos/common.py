@@ -1,6 +1,7 @@
 """Helpers shared by the demos: progress bars, seeding, timing, metrics files and figures.
 
-Figures use matplotlib's Agg backend (no display needed; set before pyplot is imported) and are
+Figures use matplotlib's Agg backend (no display needed; set before pyplot is imported) unless a
+Jupyter kernel already chose its inline backend, where figures should show in the notebook; they are
 closed after saving so a long run does not pile up open figures. Plot helpers take arrays and
 return a Figure; `save_figure` writes it. Images are (H, W) greyscale or (H, W, 3) colour.
 """
@@ -8,13 +9,15 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+if "ipykernel" not in sys.modules:
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - only after choosing the backend
 import numpy as np  # noqa: E402
 

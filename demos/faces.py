@@ -197,6 +197,10 @@ def run(argv=None):
     with timer("figures"):
         figures = make_figures(out, models, histories, data, names, metrics, nn_test_pred, progress, quick=args.quick)
     metrics["figures"] = figures
+    with timer("sanity checks"):
+        from demos.sanity import faces_data_randomization
+        sanity, sanity_figures = faces_data_randomization(out, models, data, names, quick=args.quick)
+    metrics["sanity"] = {"data_randomization": sanity, "figures": sanity_figures}
     metrics["timings"] = {**timer.seconds, "total": round(time.perf_counter() - t0, 3)}
     common.write_json(out / "metrics.json", metrics)
     print(f"\nwrote {out / 'metrics.json'}, {len(figures)} figures and 3 models to {out} "

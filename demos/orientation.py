@@ -184,6 +184,8 @@ def run(argv=None):
         metrics["figures"] = make_figures(out, model, norm, photos.images[te], sources[te], test_logits, test,
                                           extra_sets, trained["history"], n_explain=3 if args.quick else 5,
                                           progress=progress)
+    with timer("sanity checks"):
+        metrics["sanity"] = _sanity(out, model, norm, photos.images[te], sources[te], test_logits, args.quick)
     metrics["timings"] = {**timer.seconds, "total": round(time.perf_counter() - t0, 3)}
     metrics["config"] = {"data": str(args.data), "extra_test": [str(d) for d in args.extra_test],
                          "seed": args.seed, "quick": args.quick, "retrain": args.retrain}
@@ -191,6 +193,16 @@ def run(argv=None):
     print(f"wrote {out / 'metrics.json'}, {len(metrics['figures'])} figures and the model to {out} "
           f"in {metrics['timings']['total']:.1f} s")
     return metrics
+
+
+def _sanity(out, model, norm, images, sources, logits, quick):
+    """Model-randomisation sanity checks of the explanations on correctly oriented photos."""
+    from demos.orientation_figures import pick_explained
+    from demos.sanity import orientation_sanity
+
+    idx = pick_explained(images, logits, sources, 2 if quick else 3)
+    sanity, figures = orientation_sanity(out, model, norm, images[idx], quick=quick)
+    return {**sanity, "figures": figures}
 
 
 def _print_breakdown(res):

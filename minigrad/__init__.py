@@ -6,7 +6,7 @@
     x.grad  # tensor([2., 4.])
 """
 from . import rules
-from .draw import draw
+from .draw import draw, tape_table
 from .engine import Tape, detect_anomaly, grad, gradients
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops import *  # noqa: F401,F403 - the op functions are the public API (mg.exp, mg.matmul, ...)

@@ -82,6 +82,11 @@ def builtin(op):
 
 
 def names():
+    """The sorted names of every op with a registered rule.
+
+        >>> "relu" in mg.rules.names()
+        True
+    """
     return sorted(_registry)
 
 

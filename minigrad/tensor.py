@@ -216,6 +216,12 @@ def as_tensor(x, like=None):
 
 
 def is_grad_enabled():
+    """Whether ops are recorded right now (False inside `mg.no_grad()`).
+
+        >>> with mg.no_grad():
+        ...     mg.is_grad_enabled()
+        False
+    """
     return _grad_enabled.get()
 
 

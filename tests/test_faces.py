@@ -339,3 +339,10 @@ def test_demo_quick_on_the_bundled_faces(tmp_path):
     # even the reduced run must show the lecture's ordering on real faces: networks beat 1-NN
     assert metrics["softmax"]["test_acc"] > metrics["1nn"]["test_acc"]
     assert metrics["1nn"]["test_acc"] > 1 / 6 + 0.2
+    dr = metrics["sanity"]["data_randomization"]
+    for kind in ("softmax", "mlp"):
+        assert dr[kind]["saliency_self"] == {"spearman_abs": 1.0, "spearman_signed": 1.0, "ssim": 1.0}
+        assert dr[kind]["random_label_train_acc"] > 0.6          # permuted labels, fitted (in part, when quick)
+        assert dr[kind]["random_label_test_acc"] < 0.4           # ... and nothing learned about faces
+        assert abs(dr[kind]["saliency"]["spearman_signed"]) < 0.6
+    assert (tmp_path / "faces" / "sanity_data_randomization.png").is_file()

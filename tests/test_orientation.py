@@ -373,6 +373,12 @@ def test_demo_quick_with_the_shipped_model(tmp_path):
     # the shipped model was trained on the bundled photos: what is left must be its held-out photos
     assert metrics["n_test_photos"] < demo.QUICK_PHOTOS / 2
     assert metrics["test_acc"] > 0.45  # a model that learned something (chance is 0.25)
+    sanity = metrics["sanity"]
+    assert sanity["layers_top_down"][-1] == "features.0" and sanity["photos"] == 2
+    for method, measures in sanity["cascade"].items():
+        assert measures["spearman_abs"]["mean"][0] == 1.0, method        # the trained model against itself
+        assert len(measures["ssim"]["mean"]) == len(sanity["layers_top_down"]) + 1
+    assert {f["file"] for f in sanity["figures"]} == {"sanity_cascade.png", "sanity_cascade_similarity.png"}
 
 
 def test_demo_quick_retrain(tmp_path):

@@ -17,8 +17,9 @@ from __future__ import annotations
 from ..tensor import Tensor
 from .layout import Layout
 from .render import DotNotFoundError, Renderer, gradient_norms, module_buffers, save
+from .table import TapeTable, tape_table
 
-__all__ = ["draw", "save", "DotNotFoundError"]
+__all__ = ["draw", "save", "DotNotFoundError", "tape_table", "TapeTable"]
 
 
 def draw(*outputs, grads=False, values=False, collapse=False, model=None, rankdir="TB", max_nodes=300,

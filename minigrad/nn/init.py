@@ -19,6 +19,7 @@ def manual_seed(seed):
 
 
 def generator():
+    """The numpy Generator that layer initialisation and dropout draw from."""
     return _rng[0]
 
 
@@ -29,6 +30,11 @@ def _fill(tensor, values):
 
 
 def calculate_fan_in_and_fan_out(tensor):
+    """(fan_in, fan_out) of a weight as PyTorch counts them: (out, in, *kernel) layout.
+
+        >>> mg.nn.init.calculate_fan_in_and_fan_out(mg.tensor(np.zeros((8, 3, 5, 5))))
+        (75, 200)
+    """
     shape = tensor.shape
     if len(shape) < 2:
         raise ValueError(f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}")
@@ -37,6 +43,11 @@ def calculate_fan_in_and_fan_out(tensor):
 
 
 def calculate_gain(nonlinearity, param=None):
+    """The recommended gain for a nonlinearity (PyTorch's values).
+
+        >>> round(mg.nn.init.calculate_gain("relu"), 4)
+        1.4142
+    """
     if nonlinearity in ("linear", "conv1d", "conv2d", "sigmoid"):
         return 1.0
     if nonlinearity == "tanh":
@@ -50,22 +61,31 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def uniform_(tensor, a=0.0, b=1.0):
+    """Fill `tensor` in place with U(a, b) draws from the nn generator (see `manual_seed`)."""
     return _fill(tensor, generator().uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor, mean=0.0, std=1.0):
+    """Fill `tensor` in place with N(mean, std^2) draws from the nn generator."""
     return _fill(tensor, generator().normal(mean, std, size=tensor.shape))
 
 
 def constant_(tensor, value):
+    """Fill `tensor` in place with `value`.
+
+        >>> w = mg.nn.init.constant_(mg.tensor(np.zeros(2)), 0.5); w
+        tensor([0.5, 0.5])
+    """
     return _fill(tensor, value)
 
 
 def zeros_(tensor):
+    """Fill `tensor` in place with zeros."""
     return _fill(tensor, 0)
 
 
 def ones_(tensor):
+    """Fill `tensor` in place with ones."""
     return _fill(tensor, 1)
 
 
@@ -77,21 +97,30 @@ def _fan(tensor, mode):
 
 
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He initialisation, uniform (PyTorch's formula): U(-b, b), b = gain * sqrt(3 / fan).
+
+        >>> w = mg.nn.init.kaiming_uniform_(mg.tensor(np.zeros((300, 100))), nonlinearity="relu")
+        >>> bool(abs(w.data).max() <= np.sqrt(6 / 100))
+        True
+    """
     bound = calculate_gain(nonlinearity, a) * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He initialisation, normal (PyTorch's formula): N(0, (gain / sqrt(fan))^2)."""
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode)))
 
 
 def xavier_uniform_(tensor, gain=1.0):
+    """Glorot initialisation, uniform: U(-b, b), b = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound)
 
 
 def xavier_normal_(tensor, gain=1.0):
+    """Glorot initialisation, normal: N(0, gain^2 * 2 / (fan_in + fan_out))."""
     fan_in, fan_out = calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
 

@@ -37,6 +37,11 @@ def _binary(op, fn, a, b):
 # -- arithmetic ------------------------------------------------------------------------------
 
 def add(a, b):
+    """a + b elementwise, numpy broadcasting (also the `+` operator).
+
+        >>> mg.add(mg.tensor([1.0, 2.0]), 10.0)
+        tensor([11., 12.])
+    """
     return _binary("add", np.add, a, b)
 
 
@@ -51,6 +56,11 @@ def add_vjp_array(g, out, a, b):
 
 
 def sub(a, b):
+    """a - b elementwise, numpy broadcasting (also the `-` operator).
+
+        >>> mg.sub(mg.tensor([1.0, 2.0]), 0.5)
+        tensor([0.5, 1.5])
+    """
     return _binary("sub", np.subtract, a, b)
 
 
@@ -65,6 +75,12 @@ def sub_vjp_array(g, out, a, b):
 
 
 def mul(a, b):
+    """a * b elementwise, numpy broadcasting (also the `*` operator).
+
+        >>> mg.mul(mg.tensor([1.0, 2.0]), mg.tensor([[1.0], [3.0]]))
+        tensor([[1., 2.],
+                [3., 6.]])
+    """
     return _binary("mul", np.multiply, a, b)
 
 
@@ -79,6 +95,11 @@ def mul_vjp_array(g, out, a, b):
 
 
 def div(a, b):
+    """a / b elementwise (true division), numpy broadcasting (also the `/` operator).
+
+        >>> mg.div(mg.tensor([1.0, 3.0]), 2.0)
+        tensor([0.5, 1.5])
+    """
     return _binary("div", np.true_divide, a, b)
 
 
@@ -95,6 +116,11 @@ def div_vjp_array(g, out, a, b):
 
 
 def power(a, b):
+    """a ** b elementwise (also `**`); the gradient at base 0 is 0, as in PyTorch.
+
+        >>> mg.power(mg.tensor([2.0, 3.0]), 2.0)
+        tensor([4., 9.])
+    """
     return _binary("pow", np.power, a, b)
 
 
@@ -113,6 +139,11 @@ def pow_vjp_array(g, out, a, b):
 
 
 def neg(x):
+    """-x elementwise (also unary `-`).
+
+        >>> mg.neg(mg.tensor([1.0, -2.0]))
+        tensor([-1.,  2.])
+    """
     return record("neg", np.negative(x.data), (x,))
 
 
@@ -129,6 +160,11 @@ def neg_vjp_array(g, out, x):
 # -- unary math --------------------------------------------------------------------------------
 
 def exp(x):
+    """e ** x elementwise.
+
+        >>> mg.exp(mg.tensor([0.0, 1.0]))
+        tensor([1.        , 2.71828183])
+    """
     return record("exp", np.exp(x.data), (x,))
 
 
@@ -143,6 +179,11 @@ def exp_vjp_array(g, out, x):
 
 
 def log(x):
+    """Natural logarithm, elementwise.
+
+        >>> mg.log(mg.tensor([1.0, np.e]))
+        tensor([0., 1.])
+    """
     return record("log", np.log(x.data), (x,))
 
 
@@ -157,6 +198,11 @@ def log_vjp_array(g, out, x):
 
 
 def sqrt(x):
+    """Square root, elementwise.
+
+        >>> mg.sqrt(mg.tensor([4.0, 9.0]))
+        tensor([2., 3.])
+    """
     return record("sqrt", np.sqrt(x.data), (x,))
 
 
@@ -171,6 +217,11 @@ def sqrt_vjp_array(g, out, x):
 
 
 def abs(x):  # noqa: A001 - numpy's name
+    """|x| elementwise; the gradient at 0 is 0.
+
+        >>> mg.abs(mg.tensor([-1.5, 2.0]))
+        tensor([1.5, 2. ])
+    """
     return record("abs", np.abs(x.data), (x,))
 
 
@@ -185,6 +236,11 @@ def abs_vjp_array(g, out, x):
 
 
 def sin(x):
+    """Sine, elementwise (radians).
+
+        >>> mg.sin(mg.tensor([0.0, np.pi / 2]))
+        tensor([0., 1.])
+    """
     return record("sin", np.sin(x.data), (x,))
 
 
@@ -199,6 +255,11 @@ def sin_vjp_array(g, out, x):
 
 
 def cos(x):
+    """Cosine, elementwise (radians).
+
+        >>> mg.cos(mg.tensor([0.0, np.pi]))
+        tensor([ 1., -1.])
+    """
     return record("cos", np.cos(x.data), (x,))
 
 
@@ -213,6 +274,11 @@ def cos_vjp_array(g, out, x):
 
 
 def tanh(x):
+    """Hyperbolic tangent, elementwise.
+
+        >>> mg.tanh(mg.tensor([0.0, 100.0]))
+        tensor([0., 1.])
+    """
     return record("tanh", np.tanh(x.data), (x,))
 
 
@@ -227,6 +293,11 @@ def tanh_vjp_array(g, out, x):
 
 
 def sigmoid(x):
+    """The logistic function 1 / (1 + e^-x), elementwise, computed without overflow.
+
+        >>> mg.sigmoid(mg.tensor([0.0, -1000.0]))
+        tensor([0.5, 0. ])
+    """
     # 0.5 * (1 + tanh(x / 2)) never overflows, unlike 1 / (1 + exp(-x)) for x << 0
     return record("sigmoid", 0.5 * (1 + np.tanh(0.5 * x.data)), (x,))
 
@@ -242,6 +313,12 @@ def sigmoid_vjp_array(g, out, x):
 
 
 def relu(x):
+    """max(x, 0) elementwise; relu'(0) = 0. Its rule is the one `mg.rules.override(relu=...)` swaps.
+
+        >>> x = mg.tensor([0.5, -1.0, 2.0], requires_grad=True)
+        >>> mg.relu(x)
+        tensor([0.5, 0. , 2. ], op=relu)
+    """
     return record("relu", np.maximum(x.data, 0), (x,))
 
 
@@ -262,6 +339,11 @@ def relu_vjp_array(g, out, x):
 # -- two-input selections ------------------------------------------------------------------------
 
 def maximum(a, b):
+    """Elementwise maximum with numpy broadcasting; tied inputs share the gradient equally.
+
+        >>> mg.maximum(mg.tensor([1.0, 5.0]), 3.0)
+        tensor([3., 5.])
+    """
     return _binary("maximum", np.maximum, a, b)
 
 
@@ -278,6 +360,11 @@ def maximum_vjp_array(g, out, a, b):
 
 
 def minimum(a, b):
+    """Elementwise minimum with numpy broadcasting; tied inputs share the gradient equally.
+
+        >>> mg.minimum(mg.tensor([1.0, 5.0]), 3.0)
+        tensor([1., 3.])
+    """
     return _binary("minimum", np.minimum, a, b)
 
 
@@ -294,6 +381,11 @@ def minimum_vjp_array(g, out, a, b):
 
 
 def clip(x, lo=None, hi=None):
+    """Limit values to [lo, hi] (either may be None); the gradient passes at the bounds.
+
+        >>> mg.clip(mg.tensor([-2.0, 0.5, 2.0]), -1.0, 1.0)
+        tensor([-1. ,  0.5,  1. ])
+    """
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
     return record("clip", np.clip(x.data, lo, hi), (x,), lo=lo, hi=hi)
@@ -320,6 +412,11 @@ def clip_vjp_array(g, out, x, lo, hi):
 
 
 def where(cond, a, b):
+    """`a` where `cond` is true, else `b` (numpy broadcasting); `cond` is not differentiated.
+
+        >>> mg.where(np.array([True, False]), mg.tensor([1.0, 2.0]), 0.0)
+        tensor([1., 0.])
+    """
     cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         a, b = _pair(a, b)
@@ -347,6 +444,11 @@ def where_vjp_array(g, out, a, b, cond):
 
 
 def astype(x, dtype):
+    """The same values in another dtype; the gradient is cast back to the input's dtype.
+
+        >>> mg.astype(mg.tensor([1.5, 2.5]), np.float32)
+        tensor([1.5, 2.5], dtype=float32)
+    """
     dtype = np.dtype(dtype)
     if dtype == x.dtype:
         return x
@@ -371,6 +473,8 @@ def _compare(fn):
     def compare(a, b):
         return _wrap(fn(a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b))
     compare.__name__ = fn.__name__
+    compare.__doc__ = (f"numpy's `{fn.__name__}` elementwise, as a constant boolean tensor (not differentiable).\n\n"
+                       f"    >>> mg.{fn.__name__}(mg.tensor([1.0, 2.0]), 1.5).dtype\n    dtype('bool')\n")
     return compare
 
 

@@ -14,6 +14,11 @@ from .elementwise import _pair, where
 
 
 def matmul(a, b):
+    """Matrix product with numpy's rules (1-D operands, batched stacks broadcast); also `@`.
+
+        >>> mg.matmul(mg.tensor([[1.0, 2.0]]), mg.tensor([[3.0], [4.0]]))
+        tensor([[11.]])
+    """
     a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape} (use * for scalars)")

@@ -46,6 +46,12 @@ def _expand_array(g, shape, axes, keepdims):
 
 
 def broadcast_to(x, shape):
+    """A read-only view of `x` broadcast to `shape`; its gradient sums back over the broadcast axes.
+
+        >>> mg.broadcast_to(mg.tensor([1.0, 2.0]), (2, 2))
+        tensor([[1., 2.],
+                [1., 2.]])
+    """
     shape = tuple(shape)
     if x.shape == shape:
         return x
@@ -67,6 +73,11 @@ def broadcast_to_vjp_array(g, out, x):
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
+    """Sum over `axis` (int, tuple or None for all), numpy's keepdims.
+
+        >>> mg.sum(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
+        tensor([4., 6.])
+    """
     axes = _axes(axis, x.ndim, "sum")
     return record("sum", x.data.sum(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
@@ -82,6 +93,12 @@ def sum_vjp_array(g, out, x, axes, keepdims):
 
 
 def mean(x, axis=None, keepdims=False):
+    """Mean over `axis` (int, tuple or None for all), numpy's keepdims.
+
+        >>> mg.mean(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1, keepdims=True)
+        tensor([[1.5],
+                [3.5]])
+    """
     axes = _axes(axis, x.ndim, "mean")
     return record("mean", x.data.mean(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
@@ -101,7 +118,7 @@ def mean_vjp_array(g, out, x, axes, keepdims):
     return (_expand_array(g * _inverse_count(x, axes), x.shape, axes, keepdims),)
 
 
-def _extremum(op, fn):
+def _extremum(op, fn, doc):
     def reduce(x, axis=None, keepdims=False):
         if x.size == 0:
             raise ValueError(f"{op} of an empty tensor (shape {x.shape})")
@@ -114,7 +131,7 @@ def _extremum(op, fn):
     def vjp_array(g, out, x, axes, keepdims):
         return (_expand_array(g, x.shape, axes, keepdims) * _tie_share(x, out, axes, g.dtype),)
 
-    reduce.__name__ = op
+    reduce.__name__, reduce.__doc__ = op, doc
     rules.register(op, vjp)
     rules.register_array(op, vjp_array)
     return reduce
@@ -126,11 +143,24 @@ def _tie_share(x, out, axes, dtype):
     return (hit / hit.sum(axis=axes, keepdims=True)).astype(dtype, copy=False)
 
 
-max = _extremum("max", np.max)  # noqa: A001
-min = _extremum("min", np.min)  # noqa: A001
+max = _extremum("max", np.max, """Largest value over `axis`; tied maxima share the gradient equally.
+
+        >>> mg.max(mg.tensor([[1.0, 5.0], [7.0, 2.0]]), axis=1)
+        tensor([5., 7.])
+    """)  # noqa: A001
+min = _extremum("min", np.min, """Smallest value over `axis`; tied minima share the gradient equally.
+
+        >>> mg.min(mg.tensor([[1.0, 5.0], [7.0, 2.0]]), axis=0)
+        tensor([1., 2.])
+    """)  # noqa: A001
 
 
 def logsumexp(x, axis=None, keepdims=False):
+    """log(sum(exp(x))) over `axis`, computed stably (the maximum is subtracted first).
+
+        >>> mg.logsumexp(mg.tensor([0.0, 1000.0]))
+        tensor(1000.)
+    """
     axes = _axes(axis, x.ndim, "logsumexp")
     m = x.data.max(axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)  # all -inf stays -inf instead of becoming nan
@@ -153,6 +183,11 @@ def logsumexp_vjp_array(g, out, x, axes, keepdims):
 
 
 def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along `axis` (default the last), computed stably.
+
+        >>> mg.softmax(mg.tensor([0.0, np.log(3.0)]))
+        tensor([0.25, 0.75])
+    """
     axes = _axes(axis, x.ndim, "softmax")
     e = np.exp(x.data - x.data.max(axis=axes, keepdims=True))
     return record("softmax", e / e.sum(axis=axes, keepdims=True), (x,), axes=axes)
@@ -169,6 +204,11 @@ def softmax_vjp_array(g, out, x, axes):
 
 
 def log_softmax(x, axis=-1):
+    """log(softmax(x)) along `axis`, computed stably (no log of a rounded-off 0).
+
+        >>> mg.log_softmax(mg.tensor([0.0, 0.0]))
+        tensor([-0.69314718, -0.69314718])
+    """
     axes = _axes(axis, x.ndim, "log_softmax")
     z = x.data - x.data.max(axis=axes, keepdims=True)
     return record("log_softmax", z - np.log(np.exp(z).sum(axis=axes, keepdims=True)), (x,), axes=axes)

@@ -8,6 +8,12 @@ from ..tensor import Tensor, as_tensor, record, view_of
 
 
 def reshape(x, *shape):
+    """The same values in another shape (a view when numpy can make one); -1 infers one size.
+
+        >>> mg.reshape(mg.tensor([1.0, 2.0, 3.0, 4.0]), (2, -1))
+        tensor([[1., 2.],
+                [3., 4.]])
+    """
     shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
     try:
         data = x.data.reshape(shape)
@@ -28,6 +34,11 @@ def reshape_vjp_array(g, out, x):
 
 
 def transpose(x, axes=None):
+    """Permute the axes (default: reverse them), as numpy's transpose.
+
+        >>> mg.transpose(mg.tensor([[1.0, 2.0, 3.0]])).shape
+        (3, 1)
+    """
     axes = tuple(reversed(range(x.ndim))) if axes is None else tuple(int(a) % max(x.ndim, 1) for a in axes)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"transpose: axes {axes} are not a permutation of the {x.ndim} axes of shape {x.shape}")
@@ -76,6 +87,11 @@ def _is_basic(key):
 
 
 def getitem(x, key):
+    """x[key]: basic slicing gives a view; integer, boolean and fancy indexes a copy. Repeated indices accumulate their gradients.
+
+        >>> mg.getitem(mg.tensor([1.0, 2.0, 3.0]), [0, 0, 2])
+        tensor([1., 1., 3.])
+    """
     key = _key(key)
     try:
         data = x.data[key]
@@ -139,6 +155,11 @@ def _join(op, fn, xs, axis):
 
 
 def concatenate(xs, axis=0):
+    """Join tensors along an existing axis.
+
+        >>> mg.concatenate([mg.tensor([1.0]), mg.tensor([2.0, 3.0])])
+        tensor([1., 2., 3.])
+    """
     return _join("concatenate", np.concatenate, xs, axis)
 
 
@@ -153,6 +174,12 @@ rules.register_array("concatenate", concatenate_vjp)  # slicing reads the same o
 
 
 def stack(xs, axis=0):
+    """Join same-shaped tensors along a new axis.
+
+        >>> mg.stack([mg.tensor([1.0, 2.0]), mg.tensor([3.0, 4.0])], axis=1)
+        tensor([[1., 3.],
+                [2., 4.]])
+    """
     return _join("stack", np.stack, xs, axis)
 
 

@@ -14,6 +14,11 @@ SPECS: dict = {}
 
 
 def spec(op):
+    """Register how to draw test inputs for `op`: `@spec("my_op") def _(d): return f, [arrays]`.
+
+    `d` is a `Draw` (shapes, arrays, choices); `f` takes tensors and must record `op`. The
+    registry-driven property tests and `python -m minigrad.check` then check its rule.
+    """
     def register(fn):
         SPECS[op] = fn
         return fn
