@@ -1,4 +1,5 @@
-"""`python -m minigrad.check`: every registered rule against central differences, first and second order.
+"""`python -m minigrad.check`: every registered rule against central differences, first and second order,
+then every function composed of recorded ops (marked "*": its forward is also compared with numpy's).
 
 Prints one row per op (worst errors over the random draws) and exits non-zero if any rule fails
 or has no test data.
@@ -10,35 +11,37 @@ import sys
 
 from . import rules
 from .gradcheck import _verdict
-from .testing import SPECS, NumpyDraw, measure_rule
+from .testing import CASES, SPECS, NumpyDraw, measure_case, measure_rule
 
 
 def check_all(draws=10, seed=0, atol=1e-5, rtol=1e-3):
-    """[(op, order, max_abs, max_rel, ok, message)] for every registered rule."""
+    """[(op, order, max_abs, max_rel, ok, message)] for every registered rule and composed function."""
     rows = []
-    for op in rules.names():
+    targets = [(op, op, measure_rule) for op in rules.names()] + [(f"{name}*", name, measure_case)
+                                                                  for name in sorted(CASES)]
+    for label, op, measure in targets:
         for order in (1, 2):
             worst_abs = worst_rel = 0.0
             ok, msg = True, ""
-            if op not in SPECS:
+            if measure is measure_rule and op not in SPECS:
                 rows.append((op, order, float("nan"), float("nan"), False, "no test data"))
                 continue
             for k in range(draws):
                 try:
-                    a, r, results = measure_rule(op, NumpyDraw(seed + k), order, seed=seed + k)
+                    a, r, results = measure(op, NumpyDraw(seed + k), order, seed=seed + k)
                     worst_abs, worst_rel = max(worst_abs, a), max(worst_rel, r)
                     _verdict(results, atol, rtol, op)
                 except Exception as e:  # a failing rule is a row in the table, not a crash
                     ok, msg = False, f"{type(e).__name__}: {e}"
                     break
-            rows.append((op, order, worst_abs, worst_rel, ok, msg))
+            rows.append((label, order, worst_abs, worst_rel, ok, msg))
     return rows
 
 
 def format_table(rows):
-    lines = [f"{'op':<16}{'order':>6}{'max abs err':>14}{'max rel err':>14}  ok"]
+    lines = [f"{'op':<20}{'order':>6}{'max abs err':>14}{'max rel err':>14}  ok"]
     for op, order, a, r, ok, msg in rows:
-        lines.append(f"{op:<16}{order:>6}{a:>14.2e}{r:>14.2e}  {'ok' if ok else 'FAIL ' + msg}")
+        lines.append(f"{op:<20}{order:>6}{a:>14.2e}{r:>14.2e}  {'ok' if ok else 'FAIL ' + msg}")
     return "\n".join(lines)
 
 

@@ -11,6 +11,24 @@ import numpy as np
 import minigrad as mg
 
 SPECS: dict = {}
+# functions composed of recorded ops (no rule of their own): name -> case(draw) -> (call, arrays), where
+# call(lib, *xs) runs the function through `lib`, numpy or minigrad (same names and signatures), so one
+# case checks the forward against numpy and the gradients against central differences
+CASES: dict = {}
+
+
+def case(name):
+    """Register `fn(draw) -> (call, arrays)` as the test data of the composed function `name`.
+
+    >>> from minigrad.testing import NumpyDraw
+    >>> call, arrays = CASES["kron"](NumpyDraw(0))
+    >>> np.allclose(call(mg, *map(mg.tensor, arrays)).data, call(np, *arrays))
+    True
+    """
+    def register(fn):
+        CASES[name] = fn
+        return fn
+    return register
 
 
 def spec(op):

@@ -13,7 +13,7 @@ import numpy as np
 
 import minigrad as mg
 
-from .specs import spec
+from .specs import case, spec
 
 
 def _batch(d, max_dims=2):
@@ -175,3 +175,64 @@ def _norm(d):
     axis = d.choice([None, -1, 0, tuple(range(len(shape)))[::2] or None])
     keepdims, p = bool(d.integers(0, 1)), d.choice([2, 1, 3, 1.5])
     return (lambda x: mg.linalg.vector_norm(x, axis=axis, keepdims=keepdims, ord=p)), [d.array(shape, away=(0.0,))]
+
+
+# -- composed of the ops above (no rules of their own): cases checked by tests/test_composed.py ----
+
+def _pair_case(name, shapes):
+    @case(name)
+    def make(d):
+        return (lambda lib, a, b: getattr(lib, name)(a, b)), [d.array(s) for s in shapes(d)]
+
+
+_pair_case("dot", lambda d: d.choice([((3,), (3,)), ((2, 3), (3,)), ((2, 3), (3, 2)), ((2, 2, 3), (3, 2))]))
+_pair_case("vdot", lambda d: d.choice([((3,), (3,)), ((2, 2), (2, 2))]))
+_pair_case("inner", lambda d: d.choice([((3,), (3,)), ((2, 3), (3,)), ((2, 3), (4, 3))]))
+_pair_case("outer", lambda d: d.choice([((3,), (2,)), ((2, 2), (3,))]))
+_pair_case("kron", lambda d: d.choice([((2,), (3,)), ((2, 2), (2, 3)), ((1, 2), (2, 1))]))
+
+
+@case("tensordot")
+def _tensordot_case(d):
+    axes = d.choice([1, 2, ([0, 2], [1, 0])])
+    shapes = {1: ((2, 3), (3, 2)), 2: ((2, 2, 3), (2, 3, 2)), None: ((2, 3, 2), (2, 2, 3))}
+    sa, sb = shapes[axes if isinstance(axes, int) else None]
+    return (lambda lib, a, b: lib.tensordot(a, b, axes=axes)), [d.array(sa), d.array(sb)]
+
+
+@case("cross")
+def _cross_case(d):
+    batch = _batch(d)
+    return (lambda lib, a, b: lib.cross(a, b)), [d.array(batch + (3,)), d.array((3,))]
+
+
+@case("linalg.matrix_power")
+def _matrix_power_case(d):
+    k = d.choice([-2, -1, 0, 2, 3])
+    n = d.integers(1, 3)
+    return (lambda lib, a: lib.linalg.matrix_power(a, k)), [_well_conditioned(d, _batch(d) + (n, n)) / (n + 1)]
+
+
+@case("linalg.multi_dot")
+def _multi_dot_case(d):
+    dims = [d.integers(1, 3) for _ in range(4)]
+    arrays = [d.array((dims[i], dims[i + 1])) for i in range(3)]
+    return (lambda lib, *xs: lib.linalg.multi_dot(list(xs))), arrays
+
+
+@case("linalg.norm")
+def _norm_case(d):
+    # the smooth orders (1 and inf have kinks at ties and zeros, where central differences jump)
+    ord_, axis = d.choice([(None, None), (2, -1), (3, 0), ("fro", (0, 1)), ("nuc", (0, 1)), (2, (0, 1)),
+                           (-2, (-2, -1))])
+    if isinstance(axis, tuple):  # matrix norms: distinct singular values, away from 0
+        x = _with_singular_values(d, (), 3, 2)
+    else:                        # vector norms: no all-zero vector (the norm's kink)
+        x = d.array((3, 2), 0.3, 1.5) * np.where(d.array((3, 2)) > 0, 1.0, -1.0)
+    return (lambda lib, a: lib.linalg.norm(a, ord=ord_, axis=axis)), [x]
+
+
+@case("linalg.cond")
+def _cond_case(d):
+    n = d.integers(2, 3)
+    return (lambda lib, a: lib.linalg.cond(a)), [_with_singular_values(d, (), n, n)]
