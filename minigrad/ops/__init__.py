@@ -8,6 +8,7 @@ from .elementwise import (abs, add, astype, clip, cos, div, equal, exp, greater,
 from .inplace import iadd, imul, index_update, isub, itruediv, setitem
 from .linalg import matmul
 from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
+from .special import erf, erfc
 from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
                     swapaxes, transpose)
 
@@ -17,6 +18,7 @@ __all__ = ["abs", "add", "astype", "broadcast_to", "clip", "concatenate", "cos",
            "mean", "min", "minimum", "mul", "neg", "not_equal", "pad", "power", "relu", "reshape", "scatter_add",
            "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh",
            "transpose", "where"]
+__all__ += ["erf", "erfc"]  # ops/special.py
 
 
 def _swap(fn):
@@ -36,6 +38,7 @@ _methods = dict(
     __xor__=_compare_bits(np.bitwise_xor), __invert__=lambda x: Tensor(np.invert(x.data)),
     __getitem__=getitem, __setitem__=setitem,
     __iadd__=iadd, __isub__=isub, __imul__=imul, __itruediv__=itruediv,
+    erf=erf, erfc=erfc,
     exp=exp, log=log, sqrt=sqrt, abs=abs, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu,
     clip=clip, astype=astype, matmul=matmul, maximum=maximum, minimum=minimum,
     sum=sum, mean=mean, max=max, min=min, logsumexp=logsumexp, softmax=softmax, log_softmax=log_softmax,
