@@ -10,3 +10,7 @@ from .normalization import BatchNorm1d, BatchNorm2d
 __all__ = ["Module", "Parameter", "Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "MaxPool2d", "AvgPool2d", "Sequential", "ModuleList", "ReLU", "Tanh", "Sigmoid", "Identity", "Softmax",
            "LogSoftmax", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss", "functional", "init",
            "manual_seed"]
+from .activations import (CELU, ELU, GELU, GLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, Mish,
+                          PReLU, ReLU6, SELU, SiLU, Softmin, Softplus, Softsign)
+__all__ += ["CELU", "ELU", "GELU", "GLU", "Hardsigmoid", "Hardswish", "Hardtanh", "LeakyReLU", "LogSigmoid", "Mish",
+            "PReLU", "ReLU6", "SELU", "SiLU", "Softmin", "Softplus", "Softsign"]  # nn/activations.py

