@@ -230,14 +230,28 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
-class CrossEntropyLoss(_Loss):
-    def forward(self, logits, labels):
-        return F.cross_entropy(logits, labels, self.reduction)
-
-
 class NLLLoss(_Loss):
+    """F.nll_loss; PyTorch's options are keywords (`weight` is a buffer, as in PyTorch's state_dict)."""
+
+    def __init__(self, reduction="mean", *, weight=None, ignore_index=-100):
+        super().__init__(reduction)
+        self.register_buffer("weight", None if weight is None else np.asarray(weight, dtype=np.float32))
+        self.ignore_index = ignore_index
+
     def forward(self, log_probs, labels):
-        return F.nll_loss(log_probs, labels, self.reduction)
+        return F.nll_loss(log_probs, labels, self.reduction, weight=self.weight, ignore_index=self.ignore_index)
+
+
+class CrossEntropyLoss(NLLLoss):
+    """F.cross_entropy with PyTorch's keyword options (weight, ignore_index, label_smoothing)."""
+
+    def __init__(self, reduction="mean", *, weight=None, ignore_index=-100, label_smoothing=0.0):
+        super().__init__(reduction, weight=weight, ignore_index=ignore_index)
+        self.label_smoothing = label_smoothing
+
+    def forward(self, logits, labels):
+        return F.cross_entropy(logits, labels, self.reduction, weight=self.weight, ignore_index=self.ignore_index,
+                               label_smoothing=self.label_smoothing)
 
 
 class MSELoss(_Loss):
