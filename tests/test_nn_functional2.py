@@ -48,6 +48,48 @@ CASES = [
 ]
 
 
+Z = arr(4, 3)
+Y = np.array([0, 2, 1, 2])
+Z4 = arr(2, 3, 2, 2)
+Y4 = np.array([[[0, 1], [2, -100]], [[1, 1], [0, 2]]])
+P = np.abs(arr(4, 3)) + 0.1
+P /= P.sum(axis=1, keepdims=True)
+W = np.array([0.5, 2.0, 1.5])
+A, B = arr(4, 3), arr(4, 3)
+S = np.array([1.0, -1.0, 1.0, -1.0])
+PROB = arr(4, 3, lo=0.05, hi=0.95)
+
+CASES += [
+    ("cross_entropy_weight_ignore", lambda z: F.cross_entropy(z, Y, weight=W, ignore_index=1), [Z]),
+    ("cross_entropy_smoothing_sum", lambda z: F.cross_entropy(z, Y, "sum", label_smoothing=0.2, weight=W), [Z]),
+    ("cross_entropy_spatial", lambda z: F.cross_entropy(z, Y4, "none", label_smoothing=0.1), [Z4]),
+    ("cross_entropy_spatial_mean", lambda z: F.cross_entropy(z, Y4, weight=W), [Z4]),
+    ("cross_entropy_probabilities", lambda z, p: F.cross_entropy(z, p, weight=W, label_smoothing=0.3), [Z, P]),
+    ("nll_loss_weight", lambda z: F.nll_loss(z, Y, weight=W, ignore_index=0), [Z]),
+    ("nll_loss_spatial", lambda z: F.nll_loss(z, Y4, "sum"), [Z4]),
+    ("bce_with_logits_pos_weight", lambda z, t: F.binary_cross_entropy_with_logits(
+        z, t, weight=W, pos_weight=np.array([1.0, 3.0, 0.5])), [Z, PROB]),
+    ("binary_cross_entropy", lambda x, t: F.binary_cross_entropy(x, t, W, "sum"), [PROB, arr(4, 3, lo=0, hi=1)]),
+    ("l1_loss", lambda a, b: F.l1_loss(a, b), [A, push_away(B, ())]),
+    ("smooth_l1_loss", lambda a: F.smooth_l1_loss(a, B, beta=0.5), [B + arr(4, 3, away=(-0.5, 0.0, 0.5))]),
+    ("huber_loss", lambda a: F.huber_loss(a, B, "sum", delta=0.7), [B + arr(4, 3, away=(-0.7, 0.7))]),
+    ("kl_div", lambda a, t: F.kl_div(a, t, "batchmean"), [np.log(P), P[::-1].copy()]),
+    ("kl_div_log_target", lambda a, t: F.kl_div(a, t, log_target=True), [np.log(P), np.log(P[::-1])]),
+    ("cosine_similarity", lambda a, b: F.cosine_similarity(a, b, dim=1), [A, B]),
+    ("cosine_similarity_broadcast", lambda a, b: F.cosine_similarity(a, b, dim=-1), [A, B[:1]]),
+    ("pairwise_distance_p3", lambda a, b: F.pairwise_distance(a, b, 3.0), [A, B]),
+    ("margin_ranking_loss", lambda a, b: F.margin_ranking_loss(a, b, S[:, None] * np.ones(3), 0.5), [A, B]),
+    ("hinge_embedding_loss", lambda a: F.hinge_embedding_loss(a, S[:, None] * np.ones(3), 1.0), [A]),
+    ("soft_margin_loss", lambda a: F.soft_margin_loss(a, S[:, None] * np.ones(3)), [A]),
+    ("triplet_margin_loss", lambda a, p, n: F.triplet_margin_loss(a, p, n, margin=3.0, swap=True), [A, B, arr(4, 3)]),
+    ("cosine_embedding_loss", lambda a, b: F.cosine_embedding_loss(a, b, S, margin=-0.9), [A, B]),
+    ("gaussian_nll_loss", lambda a, b, v: F.gaussian_nll_loss(a, b, v, full=True), [A, B, P]),
+    ("poisson_nll_loss", lambda a: F.poisson_nll_loss(a, P * 3, full=True), [A]),
+    ("poisson_nll_loss_rate", lambda a: F.poisson_nll_loss(a, P * 3, log_input=False), [P]),
+    ("multilabel_soft_margin_loss", lambda a: F.multilabel_soft_margin_loss(a, (B > 0) * 1.0, W), [A]),
+]
+
+
 @pytest.mark.parametrize("name,f,inputs", CASES, ids=[c[0] for c in CASES])
 def test_first_and_second_order(name, f, inputs):
     assert mg.gradcheck(f, *inputs)

@@ -143,3 +143,200 @@ def test_activation_modules(name, args):
     ours, theirs = getattr(mg.nn, name)(*args), getattr(torch.nn, name)(*args)
     compare(ours, theirs, with_kinks(3, 4, 2), rtol=3e-7 if name in ("CELU", "Hardsigmoid") else 1e-10)
     assert name in repr(ours)
+
+
+# -- losses ------------------------------------------------------------------------------------------
+
+def _labels(shape, c, ignore=None, frac=0.3):
+    y = R.integers(0, c, size=shape)
+    if ignore is not None:
+        y[R.random(shape) < frac] = ignore
+        y.reshape(-1)[0] = 0  # at least one entry counts
+    return y
+
+
+W4 = np.array([0.5, 2.0, 1.0, 3.0])
+CE_OPTIONS = [dict(), dict(weight=W4), dict(ignore_index=2), dict(ignore_index=-100), dict(label_smoothing=0.2),
+              dict(weight=W4, ignore_index=1, label_smoothing=0.1), dict(weight=W4, label_smoothing=0.3)]
+
+
+def _torch_options(opts):
+    return {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in opts.items()}
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("opts", CE_OPTIONS, ids=lambda o: "-".join(o) or "plain")
+@pytest.mark.parametrize("shape", [(5, 4), (3, 4, 2), (2, 4, 3, 2)], ids=["NC", "NCd", "NCdd"])
+def test_cross_entropy_and_nll_with_class_indices(shape, opts, reduction):
+    z = R.standard_normal(shape) * 2
+    ignore = opts.get("ignore_index")
+    y = _labels((shape[0],) + shape[2:], shape[1], ignore if ignore not in (None, -100) else None)
+    compare(lambda t: F.cross_entropy(t, y, reduction, **opts),
+            lambda t: TF.cross_entropy(t, torch.tensor(y), reduction=reduction, **_torch_options(opts)), z)
+    nll_opts = {k: v for k, v in opts.items() if k != "label_smoothing"}
+    compare(lambda t: F.nll_loss(t, y, reduction, **nll_opts),
+            lambda t: TF.nll_loss(t, torch.tensor(y), reduction=reduction, **_torch_options(nll_opts)), z)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("opts", [dict(), dict(weight=W4), dict(label_smoothing=0.25),
+                                  dict(weight=W4, label_smoothing=0.1)], ids=lambda o: "-".join(o) or "plain")
+@pytest.mark.parametrize("shape", [(5, 4), (2, 4, 3)], ids=["NC", "NCd"])
+def test_cross_entropy_with_probability_targets(shape, opts, reduction):
+    z = R.standard_normal(shape)
+    p = R.random(shape)
+    p /= p.sum(axis=1, keepdims=True)
+    # both the logits and the target probabilities are differentiated
+    compare(lambda t, q: F.cross_entropy(t, q, reduction, **opts),
+            lambda t, q: TF.cross_entropy(t, q, reduction=reduction, **_torch_options(opts)), z, p)
+
+
+def test_cross_entropy_modules_take_weights_from_state_dicts():
+    t = torch.nn.CrossEntropyLoss(weight=torch.tensor(W4), ignore_index=1, label_smoothing=0.1)
+    m = load_from(mg.nn.CrossEntropyLoss(weight=np.ones(4), ignore_index=1, label_smoothing=0.1).double(), t)
+    z, y = R.standard_normal((6, 4, 2)), _labels((6, 2), 4, 1)
+    compare(lambda a: m(a, y), lambda a: t(a, torch.tensor(y)), z)
+    t = torch.nn.NLLLoss(weight=torch.tensor(W4), reduction="sum")
+    m = load_from(mg.nn.NLLLoss("sum", weight=np.ones(4)).double(), t)
+    compare(lambda a: m(a, y), lambda a: t(a, torch.tensor(y)), z)
+
+
+BCE_OPTIONS = [dict(), dict(weight=R.uniform(0.5, 2, size=(4,))), dict(pos_weight=R.uniform(0.5, 3, size=(4,))),
+               dict(weight=R.uniform(0.5, 2, size=(3, 4)), pos_weight=np.array([2.0]))]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("opts", BCE_OPTIONS, ids=lambda o: "-".join(o) or "plain")
+def test_binary_cross_entropy_with_logits(opts, reduction):
+    z, t = R.standard_normal((3, 4)) * 3, R.random((3, 4))
+    compare(lambda a, b: F.binary_cross_entropy_with_logits(a, b, reduction, **opts),
+            lambda a, b: TF.binary_cross_entropy_with_logits(a, b, reduction=reduction, **_torch_options(opts)), z, t)
+    m = mg.nn.BCEWithLogitsLoss(reduction=reduction, **{k: np.ones_like(v) for k, v in opts.items()}).double()
+    tm = torch.nn.BCEWithLogitsLoss(reduction=reduction, **_torch_options(opts))
+    load_from(m, tm)
+    compare(m, tm, z, t)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy(weighted, reduction):
+    x, t = R.uniform(0.02, 0.98, size=(3, 4)), R.random((3, 4))
+    x[0, :2] = [1e-50, 1 - 1e-16]  # near the clamp of the logs at -100
+    w = R.uniform(0.5, 2, size=(4,)) if weighted else None
+    compare(lambda a, b: F.binary_cross_entropy(a, b, w, reduction),
+            lambda a, b: TF.binary_cross_entropy(a, b, None if w is None else torch.tensor(w), reduction=reduction),
+            x, t)
+
+
+POINTWISE = [
+    ("l1_loss", {}, {}), ("smooth_l1_loss", {"beta": 0.5}, {"beta": 0.5}), ("smooth_l1_loss", {"beta": 0.0}, {"beta": 0.0}),
+    ("smooth_l1_loss", {}, {}), ("huber_loss", {"delta": 0.7}, {"delta": 0.7}), ("huber_loss", {}, {}),
+    ("mse_loss", {}, {}), ("soft_margin_loss", {}, {}),
+]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("name,ours,theirs", POINTWISE, ids=[f"{p[0]}{p[1]}" for p in POINTWISE])
+def test_pointwise_losses(name, ours, theirs, reduction):
+    x, t = R.standard_normal((3, 5)), R.standard_normal((3, 5))
+    x[0] = t[0] + np.array([0.0, 0.5, -0.5, 0.7, 1.0])  # the kinks: d = 0, +-beta, delta
+    if name == "soft_margin_loss":  # PyTorch does not differentiate its target: keep it constant
+        t = np.sign(t)
+        compare(lambda a: F.soft_margin_loss(a, t, reduction), lambda a: TF.soft_margin_loss(a, torch.tensor(t),
+                reduction=reduction), x)
+        return
+    compare(lambda a, b: getattr(F, name)(a, b, reduction=reduction, **ours),
+            lambda a, b: getattr(TF, name)(a, b, reduction=reduction, **theirs), x, t)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div(reduction, log_target):
+    x = np.log(R.dirichlet(np.ones(4), size=3))
+    t = R.dirichlet(np.ones(4), size=3)
+    if log_target:
+        t = np.log(t)
+    compare(lambda a, b: F.kl_div(a, b, reduction, log_target=log_target),
+            lambda a, b: TF.kl_div(a, b, reduction=reduction, log_target=log_target), x, t)
+    if not log_target:  # a zero probability: xlogy(0, 0) = 0 (its target slope differs: 0 here, nan in torch)
+        t[0, 0] = 0.0
+        compare(lambda a: F.kl_div(a, t, reduction), lambda a: TF.kl_div(a, torch.tensor(t), reduction=reduction), x)
+
+
+@pytest.mark.parametrize("dim,shapes", [(1, ((4, 3), (4, 3))), (-1, ((2, 3, 5), (3, 5))), (0, ((3,), (3,))),
+                                        (1, ((2, 1, 4), (2, 3, 4)))])
+def test_cosine_similarity_and_pairwise_distance(dim, shapes):
+    a, b = R.standard_normal(shapes[0]), R.standard_normal(shapes[1])
+    compare(lambda u, v: F.cosine_similarity(u, v, dim), lambda u, v: TF.cosine_similarity(u, v, dim), a, b)
+    compare(lambda u, v: F.cosine_similarity(u, v, dim, eps=10.0),  # the clamp in force
+            lambda u, v: TF.cosine_similarity(u, v, dim, eps=10.0), a, b)
+    small = np.zeros(shapes[0])
+    small.reshape(-1)[0] = 1e-9
+    compare(lambda u, v: F.cosine_similarity(u, v, dim), lambda u, v: TF.cosine_similarity(u, v, dim), small, b)
+    for p in (2.0, 1.0, 3.0):
+        compare(lambda u, v: F.pairwise_distance(u, v, p, keepdim=True),
+                lambda u, v: TF.pairwise_distance(u, v, p, keepdim=True), a, b)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_margin_losses(reduction):
+    x1, x2, x3 = (R.standard_normal((4, 3)) for _ in range(3))
+    y = np.array([1.0, -1.0, 1.0, -1.0])
+    a, b = R.standard_normal(6), R.standard_normal(6)
+    s = np.array([1.0, -1.0, 1.0, -1.0, 1.0, 1.0])
+    b[0] = a[0] - 0.5  # -y (a - b) + margin = 0 exactly: the kink
+    compare(lambda u, v: F.margin_ranking_loss(u, v, s, 0.5, reduction),
+            lambda u, v: TF.margin_ranking_loss(u, v, torch.tensor(s), 0.5, reduction=reduction), a, b)
+    a[1] = 2.0  # margin - x = 0 at y = -1
+    compare(lambda u: F.hinge_embedding_loss(u, s, 2.0, reduction),
+            lambda u: TF.hinge_embedding_loss(u, torch.tensor(s), 2.0, reduction=reduction), a)
+    for margin in (0.0, 0.3):
+        compare(lambda u, v: F.cosine_embedding_loss(u, v, y, margin, reduction),
+                lambda u, v: TF.cosine_embedding_loss(u, v, torch.tensor(y), margin, reduction=reduction), x1, x2)
+    for p, swap in ((2.0, False), (1.0, True), (3.0, False)):
+        compare(lambda u, v, w: F.triplet_margin_loss(u, v, w, 1.5, p, swap=swap, reduction=reduction),
+                lambda u, v, w: TF.triplet_margin_loss(u, v, w, 1.5, p, swap=swap, reduction=reduction), x1, x2, x3)
+    t = (R.random((4, 3)) > 0.5).astype(float)
+    w = R.uniform(0.5, 2, size=3)
+    compare(lambda u: F.multilabel_soft_margin_loss(u, t, w, reduction),
+            lambda u: TF.multilabel_soft_margin_loss(u, torch.tensor(t), torch.tensor(w), reduction=reduction), x1)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("full", [False, True])
+def test_nll_losses_of_distributions(reduction, full):
+    x, t = R.standard_normal((4, 3)), R.standard_normal((4, 3))
+    for var_shape in ((4, 3), (4,), (4, 1)):
+        var = R.uniform(0.1, 2, size=var_shape)
+        var.reshape(-1)[0] = 1e-8  # below eps: clamped in value only
+        compare(lambda a, b, v: F.gaussian_nll_loss(a, b, v, full, reduction=reduction),
+                lambda a, b, v: TF.gaussian_nll_loss(a, b, v, full, reduction=reduction), x, t, var)
+    counts = R.integers(0, 5, size=(4, 3)).astype(float)
+    compare(lambda a: F.poisson_nll_loss(a, counts, True, full, reduction=reduction),
+            lambda a: TF.poisson_nll_loss(a, torch.tensor(counts), True, full, reduction=reduction), x)
+    compare(lambda a: F.poisson_nll_loss(a, counts, False, full, reduction=reduction),
+            lambda a: TF.poisson_nll_loss(a, torch.tensor(counts), False, full, reduction=reduction), np.abs(x) + 0.1)
+
+
+LOSS_MODULES = [("L1Loss", {}), ("SmoothL1Loss", {"beta": 0.3}), ("HuberLoss", {"delta": 0.4}),
+                ("KLDivLoss", {"reduction": "batchmean"}), ("KLDivLoss", {"log_target": True}), ("SoftMarginLoss", {}),
+                ("BCELoss", {}), ("MultiLabelSoftMarginLoss", {}), ("HingeEmbeddingLoss", {"margin": 0.5}),
+                ("PoissonNLLLoss", {"full": True}), ("MarginRankingLoss", {"margin": 0.2}),
+                ("CosineEmbeddingLoss", {"margin": 0.1}), ("TripletMarginLoss", {"margin": 0.5, "swap": True}),
+                ("GaussianNLLLoss", {"full": True}), ("CosineSimilarity", {"dim": 0}), ("PairwiseDistance", {"p": 1.0})]
+
+
+@pytest.mark.parametrize("name,kwargs", LOSS_MODULES, ids=[f"{m[0]}{m[1]}" for m in LOSS_MODULES])
+def test_loss_modules(name, kwargs):
+    ours, theirs = getattr(mg.nn, name)(**kwargs), getattr(torch.nn, name)(**kwargs)
+    x, t = R.uniform(0.05, 0.95, size=(4, 3)), R.uniform(0.05, 0.95, size=(4, 3))
+    if name in ("MarginRankingLoss", "CosineEmbeddingLoss"):
+        y = np.array([1.0, -1.0, 1.0, -1.0]) if name == "CosineEmbeddingLoss" else np.ones((4, 3))
+        compare(lambda a, b: ours(a, b, y), lambda a, b: theirs(a, b, torch.tensor(y)), x, t)
+    elif name == "SoftMarginLoss":  # PyTorch does not differentiate its target
+        compare(lambda a: ours(a, np.sign(t - 0.5)), lambda a: theirs(a, torch.tensor(np.sign(t - 0.5))), x)
+    elif name in ("TripletMarginLoss", "GaussianNLLLoss"):
+        compare(ours, theirs, x, t, R.uniform(0.05, 0.95, size=(4, 3)))
+    else:
+        compare(ours, theirs, np.log(x) if name == "KLDivLoss" else x, t)
+    assert name in repr(ours)

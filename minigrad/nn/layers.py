@@ -235,7 +235,7 @@ class NLLLoss(_Loss):
 
     def __init__(self, reduction="mean", *, weight=None, ignore_index=-100):
         super().__init__(reduction)
-        self.register_buffer("weight", None if weight is None else np.asarray(weight, dtype=np.float32))
+        self.register_buffer("weight", None if weight is None else np.array(weight, dtype=np.result_type(weight, np.float32)))
         self.ignore_index = ignore_index
 
     def forward(self, log_probs, labels):

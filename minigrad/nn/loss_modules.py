@@ -16,7 +16,11 @@ from .module import Module
 
 
 def _buffer(value):
-    return None if value is None else np.asarray(value.data if isinstance(value, Tensor) else value, dtype=np.float32)
+    """A weight buffer: float arrays keep their dtype (as PyTorch's tensors do), others become float32."""
+    if value is None:
+        return None
+    value = np.array(value.data if isinstance(value, Tensor) else value)
+    return value if value.dtype.kind == "f" else value.astype(np.float32)
 
 
 class _OptionLoss(_Loss):

@@ -12,12 +12,13 @@ import math
 
 import numpy as np
 
-from .. import ops
-from ..tensor import Tensor, _wrap, as_tensor
+from .. import ops, rules
+from ..tensor import Tensor, _wrap, as_tensor, record
 from .activations import softplus, vector_norm
 from .losses import _broadcastable, _check_reduction, _reduce
 
 _EPSILON = 1e-12  # PyTorch's EPSILON in cosine_embedding_loss
+_BCE_EPSILON = float(np.float32(1e-12))  # PyTorch's floor of x (1 - x) in BCE's gradient (a float32 there)
 
 
 def _pair(input, target, fn, same_shape=True):  # noqa: A002
@@ -80,6 +81,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa: A002
     """-weight (t log x + (1 - t) log(1 - x)) for probabilities x, each log clamped at -100 (PyTorch).
 
+    One op with PyTorch's gradients: (x - t) / max(x (1 - x), 1e-12) for x, so a saturated sigmoid
+    (x = 0 or 1 exactly) still gets a large finite gradient, and log(1 - x) - log(x) for t.
+
     >>> import minigrad as mg
     >>> round(mg.nn.functional.binary_cross_entropy(mg.tensor([0.8]), mg.tensor([1.0])).item(), 6)
     0.223144
@@ -88,15 +92,24 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):  # noqa:
     if input.size and not ((input.data >= 0) & (input.data <= 1)).all():
         raise ValueError("binary_cross_entropy: input must be probabilities in [0, 1] (use "
                          "binary_cross_entropy_with_logits for logits)")
-    floor = math.exp(-100.0)  # log clamped at -100; below it no gradient (and no 0 * inf = nan)
-    loss = -(target * ops.log(ops.clip(input, floor, None)) + (1.0 - target) * ops.log(ops.clip(1.0 - input, floor, None)))
+    x, t = input.data, target.data
+    with np.errstate(divide="ignore"):
+        data = -(t * np.maximum(np.log(x), -100.0) + (1 - t) * np.maximum(np.log1p(-x), -100.0))
+    loss = record("binary_cross_entropy", data.astype(input.dtype, copy=False), (input, target))
     if weight is not None:
         loss = loss * _broadcastable(weight, input, "weight", "binary_cross_entropy")
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@rules.register("binary_cross_entropy")
+def binary_cross_entropy_vjp(g, out, x, t):
+    gx = g * (x - t) / ops.clip(x * (1.0 - x), _BCE_EPSILON, None) if x.requires_grad else None
+    gt = g * (ops.log(1.0 - x) - ops.log(x)) if t.requires_grad else None
+    return gx, gt
+
+
 def _xlogy(t):
-    """t log t with 0 at t = 0 (and no infinite slope leaking into the gradient there)."""
+    """t log t with 0 at t = 0; its slope there is taken as 0 (log t + 1 -> -inf; PyTorch gives nan)."""
     positive = t.data > 0
     return ops.where(positive, t * ops.log(ops.where(positive, t, 1.0)), 0.0)
 
