@@ -89,6 +89,23 @@ CASES += [
     ("multilabel_soft_margin_loss", lambda a: F.multilabel_soft_margin_loss(a, (B > 0) * 1.0, W), [A]),
 ]
 
+X4 = arr(2, 4, 3, 2)
+IDX = np.array([[0, 3, 3], [1, 0, 2]])
+
+CASES += [
+    ("layer_norm", lambda x, w, b: F.layer_norm(x, (3, 2), w, b), [X4, arr(3, 2), arr(3, 2)]),
+    ("layer_norm_plain", lambda x: F.layer_norm(x, 2, eps=0.1), [X4]),
+    ("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b), [X4, arr(4), arr(4)]),
+    ("group_norm_all", lambda x: F.group_norm(x, 1), [arr(2, 3, 4)]),
+    ("instance_norm", lambda x, w, b: F.instance_norm(x, weight=w, bias=b), [X4, arr(4), arr(4)]),
+    ("instance_norm_running", lambda x: F.instance_norm(x, np.ones(4), np.full(4, 2.0), use_input_stats=False),
+     [X4]),
+    ("embedding", lambda w: F.embedding(IDX, w), [arr(5, 3)]),
+    # the padding row's gradient is 0 by design (finite differences see it): it is a constant here
+    ("embedding_padding", lambda w: F.embedding(IDX, mg.concatenate([w[:3], mg.tensor(np.ones((1, 3))), w[3:]]),
+                                                padding_idx=3), [arr(4, 3)]),
+]
+
 
 @pytest.mark.parametrize("name,f,inputs", CASES, ids=[c[0] for c in CASES])
 def test_first_and_second_order(name, f, inputs):
@@ -165,3 +182,42 @@ def test_modules_hold_their_arguments_and_prelu_learns():
     x = mg.tensor(-np.ones((2, 3, 4), dtype=np.float32))
     m(x).sum().backward()
     np.testing.assert_array_equal(m.weight.grad.data, np.full(3, -8.0, np.float32))
+
+
+def test_embedding_padding_row_gets_no_gradient_and_bad_indices_are_named():
+    w = mg.tensor(arr(5, 3), requires_grad=True)
+    F.embedding(np.array([[0, 2, 2], [4, 2, 1]]), w, padding_idx=-3).sum().backward()
+    np.testing.assert_array_equal(w.grad.data[:, 0], [1, 1, 0, 0, 1])
+    m = mg.nn.Embedding(5, 3, padding_idx=1)
+    assert (m.weight.data[1] == 0).all() and m.weight.dtype == np.float32
+    with pytest.raises(IndexError, match="index 5 is out of range for 5"):
+        m(np.array([0, 5]))
+    with pytest.raises(TypeError, match="integers"):
+        m(np.array([0.0]))
+    with pytest.raises(NotImplementedError, match="max_norm"):
+        mg.nn.Embedding(5, 3, max_norm=1.0)
+    frozen = mg.nn.Embedding.from_pretrained(np.eye(3))
+    assert not frozen.weight.requires_grad and frozen(np.array([2])).data.tolist() == [[0.0, 0.0, 1.0]]
+
+
+def test_norm_misuse_and_running_stats():
+    x = mg.tensor(arr(2, 4, 3))
+    with pytest.raises(ValueError, match="trailing dims"):
+        F.layer_norm(x, (4,))
+    with pytest.raises(ValueError, match="num_groups=3.*4 channels"):
+        F.group_norm(x, 3)
+    with pytest.raises(ValueError, match="weight has shape"):
+        F.layer_norm(x, 3, weight=np.ones(4))
+    with pytest.raises(ValueError, match="InstanceNorm2d.*4 channels"):
+        mg.nn.InstanceNorm2d(4)(x)
+    m = mg.nn.InstanceNorm1d(4, track_running_stats=True)
+    m(x)
+    inst = x.data.mean(axis=2)
+    np.testing.assert_allclose(m.running_mean, 0.1 * inst.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(m.running_var, 0.9 + 0.1 * x.data.var(axis=2, ddof=1).mean(axis=0), rtol=1e-6)
+    assert int(m.num_batches_tracked) == 1
+    m.eval()
+    y = m(x).data
+    np.testing.assert_allclose(y, (x.data - m.running_mean[:, None]) / np.sqrt(m.running_var[:, None] + 1e-5),
+                               rtol=1e-5)
+    assert m(x.data[0]).shape == (4, 3)  # unbatched

@@ -340,3 +340,79 @@ def test_loss_modules(name, kwargs):
     else:
         compare(ours, theirs, np.log(x) if name == "KLDivLoss" else x, t)
     assert name in repr(ours)
+
+
+# -- normalisation and embedding --------------------------------------------------------------------
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("shape,normalized", [((4, 6), 6), ((2, 3, 4), (3, 4)), ((2, 2, 3, 4), (4,))])
+def test_layer_norm(shape, normalized, affine):
+    x = R.standard_normal(shape) * 3 + 1
+    t = torch.nn.LayerNorm(normalized, eps=1e-4, elementwise_affine=affine).double()
+    if affine:
+        with torch.no_grad():
+            t.weight.normal_()
+            t.bias.normal_()
+    m = mg.nn.LayerNorm(normalized, eps=1e-4, elementwise_affine=affine).double()
+    compare_module(m, t, x)
+    if affine:
+        w, b = t.weight.detach().numpy(), t.bias.detach().numpy()
+        compare(lambda a, u, v: F.layer_norm(a, normalized, u, v), lambda a, u, v: TF.layer_norm(
+            a, (normalized,) if isinstance(normalized, int) else normalized, u, v), x, w, b)
+    t = torch.nn.LayerNorm(normalized, bias=False).double()
+    compare_module(mg.nn.LayerNorm(normalized, bias=False).double(), t, x)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("groups,shape", [(2, (3, 4, 5)), (1, (2, 6)), (3, (2, 6, 2, 3)), (6, (2, 6, 4))])
+def test_group_norm(groups, shape, affine):
+    x = R.standard_normal(shape) * 2
+    t = torch.nn.GroupNorm(groups, shape[1], affine=affine).double()
+    if affine:
+        with torch.no_grad():
+            t.weight.normal_()
+            t.bias.normal_()
+    compare_module(mg.nn.GroupNorm(groups, shape[1], affine=affine).double(), t, x)
+
+
+@pytest.mark.parametrize("track", [False, True])
+@pytest.mark.parametrize("affine", [False, True])
+@pytest.mark.parametrize("dims", [1, 2])
+def test_instance_norm(dims, affine, track):
+    shape = (3, 4, 5) if dims == 1 else (2, 4, 3, 5)
+    t = getattr(torch.nn, f"InstanceNorm{dims}d")(4, affine=affine, track_running_stats=track, momentum=0.3).double()
+    m = getattr(mg.nn, f"InstanceNorm{dims}d")(4, affine=affine, track_running_stats=track, momentum=0.3).double()
+    if affine:
+        with torch.no_grad():
+            t.weight.normal_()
+            t.bias.normal_()
+    if track:  # the buffers are float32 here until loaded: load torch's (float64) ones in their place
+        for k in ("running_mean", "running_var"):
+            m.register_buffer(k, np.zeros(4))
+    load_from(m, t)
+    for step in range(2):
+        x = R.standard_normal(shape) * 2 + step
+        compare_module(m, t, x, load=False)
+        if track:
+            np.testing.assert_allclose(m.running_mean, t.running_mean.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(m.running_var, t.running_var.numpy(), rtol=1e-12)
+    m.eval()
+    t.eval()
+    compare_module(m, t, R.standard_normal(shape), load=False)
+    compare_module(m, t, R.standard_normal(shape[1:]), load=False)  # unbatched
+
+
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding(padding_idx):
+    t = torch.nn.Embedding(6, 3, padding_idx=padding_idx).double()
+    m = mg.nn.Embedding(6, 3, padding_idx=padding_idx).double()
+    idx = np.array([[0, 2, 5, 2], [1, 5, 5, 3]])
+    load_from(m, t)
+    ours, theirs = m(idx), t(torch.tensor(idx))
+    np.testing.assert_array_equal(ours.data, theirs.detach().numpy())
+    u = R.standard_normal(ours.shape)
+    (ours * mg.tensor(u)).sum().backward()
+    (theirs * torch.tensor(u)).sum().backward()
+    np.testing.assert_allclose(m.weight.grad.data, t.weight.grad.numpy(), rtol=1e-12)
+    compare(lambda w: F.embedding(idx, w, padding_idx), lambda w: TF.embedding(torch.tensor(idx), w, padding_idx),
+            R.standard_normal((6, 3)))

@@ -20,3 +20,5 @@ from .loss_modules import (BCELoss, BCEWithLogitsLoss, CosineEmbeddingLoss, Cosi
 __all__ += ["BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CosineSimilarity", "GaussianNLLLoss",
             "HingeEmbeddingLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MarginRankingLoss", "MultiLabelSoftMarginLoss",
             "PairwiseDistance", "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss"]  # nn/loss_modules.py
+from .norms import Embedding, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
+__all__ += ["Embedding", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm"]  # nn/norms.py

@@ -26,6 +26,7 @@ from .activations import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh
 from .losses2 import (binary_cross_entropy, cosine_embedding_loss, cosine_similarity, gaussian_nll_loss,  # noqa: F401
                       hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss, multilabel_soft_margin_loss,
                       pairwise_distance, poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
+from .norms import embedding, group_norm, instance_norm, layer_norm  # noqa: F401
 
 relu = ops.relu
 tanh = ops.tanh
