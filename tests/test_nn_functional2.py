@@ -106,6 +106,60 @@ CASES += [
                                                 padding_idx=3), [arr(4, 3)]),
 ]
 
+Q, K, V = arr(2, 3, 4), arr(2, 5, 4), arr(2, 5, 2)
+BOOL_MASK = np.array([[1, 0, 1, 1, 0], [0, 1, 1, 0, 1], [1, 1, 0, 0, 1]], dtype=bool)
+
+CASES += [
+    ("sdpa", F.scaled_dot_product_attention, [Q, K, V]),
+    ("sdpa_bool_mask_scale", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, BOOL_MASK, scale=0.3), [Q, K, V]),
+    ("sdpa_float_mask", lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m), [Q, K, V, arr(3, 5)]),
+    ("sdpa_causal", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), [Q, K, V]),
+    ("sdpa_gqa", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, enable_gqa=True),
+     [arr(1, 4, 3, 2), arr(1, 2, 3, 2), arr(1, 2, 3, 2)]),
+]
+
+
+def functional_call(module, names, params, *args, **kwargs):
+    """Call `module` with its parameters `names` replaced by the tensors `params` (differentiated by
+    gradcheck), like torch.func.functional_call; the module's own parameters are put back after."""
+    saved = []
+    for name, p in zip(names, params):
+        *path, leaf = name.split(".")
+        owner = module
+        for part in path:
+            owner = getattr(owner, part)
+        saved.append((owner, leaf, owner.__dict__[leaf]))
+        owner.__dict__[leaf] = p
+    try:
+        return module(*args, **kwargs)
+    finally:
+        for owner, leaf, value in saved:
+            owner.__dict__[leaf] = value
+
+
+def _mha(batch_first, **kwargs):
+    """(f, inputs): the module's output and attention weights as a function of q, k, v and every parameter."""
+    mg.manual_seed(0)
+    m = mg.nn.MultiheadAttention(4, 2, batch_first=batch_first, **kwargs).double()
+    names, params = zip(*[(n, p.data.copy() + arr(*p.shape) * 0.1) for n, p in m.named_parameters()])
+    mask = np.array([[0, 1, 0, 0], [0, 0, 1, 0], [1, 0, 0, 0]], dtype=bool)
+    kpm = np.array([[0, 0, 0, 1], [1, 0, 0, 0]], dtype=bool)
+
+    def f(q, k, v, *ps):
+        out, w = functional_call(m, names, ps, q, k, v, key_padding_mask=kpm, attn_mask=mask,
+                                 average_attn_weights=False)
+        return out.sum() + (w * w).sum()
+    kd, vd = kwargs.get("kdim", 4), kwargs.get("vdim", 4)
+    lead = (lambda L: (2, L)) if batch_first else (lambda L: (L, 2))
+    return f, [arr(*lead(3), 4), arr(*lead(4), kd), arr(*lead(4), vd)] + list(params)
+
+
+CASES += [
+    ("multihead_attention", *_mha(False)),
+    ("multihead_attention_kv_dims_bias_kv_zero_attn", *_mha(True, add_bias_kv=True, add_zero_attn=True, kdim=3,
+                                                            vdim=2)),
+]
+
 
 @pytest.mark.parametrize("name,f,inputs", CASES, ids=[c[0] for c in CASES])
 def test_first_and_second_order(name, f, inputs):
@@ -221,3 +275,24 @@ def test_norm_misuse_and_running_stats():
     np.testing.assert_allclose(y, (x.data - m.running_mean[:, None]) / np.sqrt(m.running_var[:, None] + 1e-5),
                                rtol=1e-5)
     assert m(x.data[0]).shape == (4, 3)  # unbatched
+
+
+def test_attention_dropout_and_masks():
+    q = mg.tensor(arr(2, 3, 4), requires_grad=True)
+    mg.manual_seed(0)
+    a = F.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
+    mg.manual_seed(0)
+    b = F.scaled_dot_product_attention(q, q, q, dropout_p=0.5)
+    np.testing.assert_array_equal(a.data, b.data)
+    assert not np.allclose(a.data, F.scaled_dot_product_attention(q, q, q).data)
+    with pytest.raises(ValueError, match="either attn_mask or is_causal"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((3, 3), bool), is_causal=True)
+    with pytest.raises(ValueError, match="same last dim"):
+        F.scaled_dot_product_attention(q, arr(2, 3, 5), q)
+    with pytest.raises(ValueError, match="multiple of num_heads"):
+        mg.nn.MultiheadAttention(5, 2)
+    m = mg.nn.MultiheadAttention(4, 2)
+    with pytest.raises(ValueError, match="key_padding_mask of shape"):
+        m(q.swapaxes(0, 1), q.swapaxes(0, 1), q.swapaxes(0, 1), key_padding_mask=np.zeros((3, 3), bool))
+    with pytest.raises(ValueError, match="is_causal"):
+        m(q, q, q, is_causal=True)

@@ -416,3 +416,91 @@ def test_embedding(padding_idx):
     np.testing.assert_allclose(m.weight.grad.data, t.weight.grad.numpy(), rtol=1e-12)
     compare(lambda w: F.embedding(idx, w, padding_idx), lambda w: TF.embedding(torch.tensor(idx), w, padding_idx),
             R.standard_normal((6, 3)))
+
+
+# -- attention ----------------------------------------------------------------------------------------
+
+SDPA = [
+    ("plain", {}), ("scale", {"scale": 0.7}), ("causal", {"is_causal": True}),
+    ("bool_mask", {"attn_mask": np.array([[1, 0, 1, 1, 0], [0, 1, 1, 0, 1], [1, 1, 0, 0, 1]], dtype=bool)}),
+    ("float_mask", {"attn_mask": R.standard_normal((3, 5))}),
+    ("batched_mask", {"attn_mask": R.random((2, 1, 3, 5)) > 0.3}),
+]
+
+
+@pytest.mark.parametrize("name,opts", SDPA, ids=[s[0] for s in SDPA])
+def test_scaled_dot_product_attention(name, opts):
+    q, k, v = R.standard_normal((2, 2, 3, 4)), R.standard_normal((2, 2, 5, 4)), R.standard_normal((2, 2, 5, 6))
+    if name == "causal":
+        k, v = k[:, :, :3], v[:, :, :3]
+    if name == "batched_mask":
+        opts["attn_mask"][..., 0] = True  # every query attends to something
+    theirs = {k_: torch.tensor(v_) if isinstance(v_, np.ndarray) else v_ for k_, v_ in opts.items()}
+    compare(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, **opts),
+            lambda a, b, c: TF.scaled_dot_product_attention(a, b, c, **theirs), q, k, v)
+
+
+def test_scaled_dot_product_attention_gqa():
+    q, k, v = R.standard_normal((1, 4, 3, 2)), R.standard_normal((1, 2, 5, 2)), R.standard_normal((1, 2, 5, 3))
+    compare(lambda a, b, c: F.scaled_dot_product_attention(a, b, c, enable_gqa=True),
+            lambda a, b, c: TF.scaled_dot_product_attention(a, b, c, enable_gqa=True), q, k, v)
+
+
+MHA = [
+    ("plain", {}, {}),
+    ("batch_first", {"batch_first": True}, {}),
+    ("no_bias", {"bias": False}, {"need_weights": False}),
+    ("per_head_weights", {}, {"average_attn_weights": False}),
+    ("bias_kv_zero_attn", {"add_bias_kv": True, "add_zero_attn": True}, {"masks": True}),
+    ("kdim_vdim", {"kdim": 3, "vdim": 5}, {"masks": True}),
+    ("masks", {"batch_first": True}, {"masks": True}),
+    ("float_masks", {}, {"float_masks": True}),
+    ("per_head_mask", {}, {"head_mask": True}),
+    ("causal", {"batch_first": True}, {"causal": True}),
+]
+
+
+@pytest.mark.parametrize("name,ctor,call", MHA, ids=[m[0] for m in MHA])
+def test_multihead_attention(name, ctor, call):
+    E, H, L, S, N = 6, 3, 4, 5, 2
+    torch.manual_seed(0)
+    t = torch.nn.MultiheadAttention(E, H, **ctor).double()
+    m = mg.nn.MultiheadAttention(E, H, **ctor).double()
+    with torch.no_grad():  # make the zero-initialised biases non-trivial
+        for p in t.parameters():
+            p.add_(torch.randn_like(p) * 0.1)
+    kd, vd = ctor.get("kdim", E), ctor.get("vdim", E)
+    shape = (lambda n, d: (N, n, d)) if ctor.get("batch_first") else (lambda n, d: (n, N, d))
+    if name == "causal":
+        S = L
+    q, k, v = R.standard_normal(shape(L, E)), R.standard_normal(shape(S, kd)), R.standard_normal(shape(S, vd))
+    kwargs, theirs = {k_: v_ for k_, v_ in call.items() if k_ in ("need_weights", "average_attn_weights")}, {}
+    if call.get("masks"):
+        kwargs["attn_mask"] = R.random((L, S)) < 0.3
+        kwargs["key_padding_mask"] = R.random((N, S)) < 0.3
+        kwargs["attn_mask"][:, 0] = kwargs["key_padding_mask"][:, 0] = False
+    if call.get("float_masks"):
+        kwargs["attn_mask"], kwargs["key_padding_mask"] = R.standard_normal((L, S)), R.standard_normal((N, S))
+    if call.get("head_mask"):
+        kwargs["attn_mask"] = R.random((N * H, L, S)) < 0.3
+        kwargs["attn_mask"][..., 1] = False
+    if call.get("causal"):
+        kwargs["attn_mask"] = ~np.tril(np.ones((L, S), bool))
+        kwargs["is_causal"] = True
+    theirs = {k_: torch.tensor(v_) if isinstance(v_, np.ndarray) else v_ for k_, v_ in kwargs.items()}
+    compare_module(lambda_module(m, kwargs), lambda_module(t, theirs), q, k, v)
+    if not ctor.get("batch_first") and name == "plain":  # unbatched input
+        compare_module(lambda_module(m, {}), lambda_module(t, {}), q[:, 0], k[:, 0], v[:, 0], load=False)
+
+
+class lambda_module:
+    """A module called with fixed keyword arguments, for compare_module (which loads state_dicts)."""
+
+    def __init__(self, module, kwargs):
+        self.module, self.kwargs = module, kwargs
+
+    def __getattr__(self, name):
+        return getattr(self.__dict__["module"], name)
+
+    def __call__(self, *args):
+        return self.module(*args, **self.kwargs)

@@ -22,3 +22,5 @@ __all__ += ["BCELoss", "BCEWithLogitsLoss", "CosineEmbeddingLoss", "CosineSimila
             "PairwiseDistance", "PoissonNLLLoss", "SmoothL1Loss", "SoftMarginLoss", "TripletMarginLoss"]  # nn/loss_modules.py
 from .norms import Embedding, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNorm
 __all__ += ["Embedding", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm"]  # nn/norms.py
+from .multihead_attention import MultiheadAttention
+__all__ += ["MultiheadAttention"]  # nn/multihead_attention.py

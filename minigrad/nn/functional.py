@@ -27,6 +27,7 @@ from .losses2 import (binary_cross_entropy, cosine_embedding_loss, cosine_simila
                       hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss, multilabel_soft_margin_loss,
                       pairwise_distance, poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
 from .norms import embedding, group_norm, instance_norm, layer_norm  # noqa: F401
+from .attention import scaled_dot_product_attention  # noqa: F401
 
 relu = ops.relu
 tanh = ops.tanh
