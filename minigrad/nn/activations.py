@@ -1,7 +1,8 @@
 """Activations, PyTorch's names, arguments, defaults and gradients at the kinks.
 
 Everything is composed from exact recorded ops (where, exp, erfc, tanh, sigmoid, ...), so gradients
-of every order come from rules that are already checked. The one dedicated op is `softplus`:
+of every order come from rules that are already checked. The one dedicated op is softplus (op
+"nn_softplus", not "softplus": that name is left to users' own examples):
 log(1 + exp(beta x)) / beta through numpy's logaddexp (no overflow, no loss for x << 0), linear
 where beta x > threshold as in PyTorch; logsigmoid(x) = -softplus(-x) with no threshold.
 
@@ -41,10 +42,10 @@ def softplus(input, beta=1.0, threshold=20.0):  # noqa: A002 - PyTorch's argumen
         raise ValueError("softplus: beta must be non-zero")
     bx = x.data * beta
     data = np.where(bx > threshold, x.data, np.logaddexp(0, bx) / beta).astype(x.dtype, copy=False)
-    return record("softplus", data, (x,), beta=beta, threshold=threshold)
+    return record("nn_softplus", data, (x,), beta=beta, threshold=threshold)
 
 
-@rules.register("softplus")
+@rules.register("nn_softplus")
 def softplus_vjp(g, out, x, beta, threshold):
     return (ops.where(x.data * beta > threshold, g, g * ops.sigmoid(x * beta)),)
 

@@ -1,7 +1,7 @@
 """Test data for the ops registered by minigrad.nn's activations, normalisations, attention and losses.
 
-Only ops with their own rule are here (softplus, binary_cross_entropy); everything else in those modules is composed from
-checked ops and is checked to second order by tests/test_nn_functional2.py.
+Only ops with their own rule are here (nn_softplus, binary_cross_entropy); everything else in
+those modules is composed from checked ops and is checked to second order by tests/test_nn_functional2.py.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from minigrad.nn.losses2 import binary_cross_entropy
 from .specs import spec
 
 
-@spec("softplus")
+@spec("nn_softplus")
 def _softplus(d):
     beta = d.choice([1.0, 2.0, 0.5, -1.0])
     threshold = d.choice([20.0, 2.0, math.inf])
