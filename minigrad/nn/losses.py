@@ -214,7 +214,8 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean", *, weight
 
     >>> import minigrad as mg, numpy as np
     >>> F = mg.nn.functional
-    >>> round(F.binary_cross_entropy_with_logits(mg.tensor([0.0]), np.array([1.0]), pos_weight=np.array([3.0])).item(), 6)
+    >>> loss = F.binary_cross_entropy_with_logits(mg.tensor([0.0]), np.array([1.0]), pos_weight=np.array([3.0]))
+    >>> round(loss.item(), 6)
     2.079442
     """
     logits, target = as_tensor(logits), as_tensor(target, like=logits)

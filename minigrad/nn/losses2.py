@@ -67,7 +67,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):  # noqa: A002
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (= delta * smooth_l1 with beta=delta).
 
     >>> import minigrad as mg
-    >>> mg.nn.functional.huber_loss(mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0]), reduction="none", delta=2.0).data.tolist()
+    >>> x, zero = mg.tensor([0.5, 3.0]), mg.tensor([0.0, 0.0])
+    >>> mg.nn.functional.huber_loss(x, zero, reduction="none", delta=2.0).data.tolist()
     [0.125, 4.0]
     """
     if not delta > 0:
@@ -190,7 +191,8 @@ def hinge_embedding_loss(input, target, margin=1.0, reduction="mean"):  # noqa: 
     """x where y = 1, max(0, margin - x) where y = -1 (PyTorch's formula for other y: the sum of both).
 
     >>> import minigrad as mg
-    >>> mg.nn.functional.hinge_embedding_loss(mg.tensor([0.3, 0.4]), mg.tensor([1.0, -1.0]), reduction="none").data.tolist()
+    >>> x, y = mg.tensor([0.3, 0.4]), mg.tensor([1.0, -1.0])
+    >>> mg.nn.functional.hinge_embedding_loss(x, y, reduction="none").data.tolist()
     [0.3, 0.6]
     """
     input = as_tensor(input)
@@ -230,7 +232,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0.0, reduction="mean"):
     (cos with PyTorch's 1e-12 added to each squared norm).
 
     >>> import minigrad as mg
-    >>> mg.nn.functional.cosine_embedding_loss(mg.tensor([[1.0, 0.0]]), mg.tensor([[0.0, 1.0]]), mg.tensor([1.0])).item()
+    >>> x1, x2 = mg.tensor([[1.0, 0.0]]), mg.tensor([[0.0, 1.0]])
+    >>> mg.nn.functional.cosine_embedding_loss(x1, x2, mg.tensor([1.0])).item()
     1.0
     """
     x1, x2 = as_tensor(input1), as_tensor(input2)

@@ -114,7 +114,8 @@ class MultiheadAttention(Module):
                 average_attn_weights=True, is_causal=False):
         query, key, value = as_tensor(query), as_tensor(key), as_tensor(value)
         if is_causal and attn_mask is None:
-            raise ValueError("MultiheadAttention: is_causal=True is a hint about attn_mask; pass the causal attn_mask too")
+            raise ValueError("MultiheadAttention: is_causal=True is a hint about attn_mask; "
+                             "pass the causal attn_mask too")
         unbatched = query.ndim == 2
         if unbatched:
             query, key, value = (t.reshape((t.shape[0], 1, t.shape[1])) for t in (query, key, value))

@@ -97,7 +97,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         m = x.size // (x.shape[0] * c)
         if use_input_stats and running_mean is not None:
             if m < 2:
-                raise ValueError(f"instance_norm: running statistics need more than one value per instance, got {x.shape}")
+                raise ValueError(f"instance_norm: running statistics need more than one value per instance, "
+                                 f"got {x.shape}")
             running_mean *= 1 - momentum
             running_mean += momentum * mean.data.mean(axis=0).reshape(c)
         if use_input_stats and running_var is not None:
