@@ -297,3 +297,29 @@ def test_attention_dropout_and_masks():
         m(q.swapaxes(0, 1), q.swapaxes(0, 1), q.swapaxes(0, 1), key_padding_mask=np.zeros((3, 3), bool))
     with pytest.raises(ValueError, match="is_causal"):
         m(q, q, q, is_causal=True)
+
+
+def test_norms_attention_and_losses_keep_float32():
+    f32 = lambda *shape: mg.tensor(arr(*shape).astype(np.float32), requires_grad=True)  # noqa: E731
+    x, w, b = f32(2, 4, 3), f32(4), f32(4)
+    z, t = f32(4, 3), mg.tensor(np.abs(arr(4, 3)).astype(np.float32))
+    labels = np.array([0, 2, 1, 1])
+    outs = [
+        F.layer_norm(x, 3), F.group_norm(x, 2, w, b), F.instance_norm(x, weight=w, bias=b),
+        F.embedding(np.array([1, 0]), z, padding_idx=1),
+        F.scaled_dot_product_attention(x, x, x, attn_mask=np.tril(np.ones((4, 4), bool)), dropout_p=0.1),
+        mg.nn.MultiheadAttention(3, 1, add_bias_kv=True)(x, x, x, key_padding_mask=np.zeros((4, 2), bool))[0],
+        F.cross_entropy(z, labels, weight=np.ones(3), label_smoothing=0.1, ignore_index=2),
+        F.cross_entropy(z, t / t.sum(axis=1, keepdims=True)), F.nll_loss(z, labels, weight=np.ones(3)),
+        F.binary_cross_entropy_with_logits(z, t / 4, pos_weight=np.ones(3), weight=np.ones(3)),
+        F.binary_cross_entropy(mg.sigmoid(z), t / 4, np.ones(3)), F.l1_loss(z, t), F.smooth_l1_loss(z, t),
+        F.huber_loss(z, t), F.kl_div(z, t, "batchmean"), F.cosine_similarity(z, t), F.pairwise_distance(z, t),
+        F.margin_ranking_loss(z, t, np.ones(3)), F.hinge_embedding_loss(z, np.ones(3)),
+        F.soft_margin_loss(z, t), F.triplet_margin_loss(z, t, z * 2), F.cosine_embedding_loss(z, t, np.ones(4)),
+        F.gaussian_nll_loss(z, t, t + 1), F.poisson_nll_loss(z, t, full=True), F.multilabel_soft_margin_loss(z, t),
+    ]
+    for i, y in enumerate(outs):
+        assert y.dtype == np.float32, i
+        y.sum().backward()
+    for leaf in (x, w, b, z):
+        assert leaf.grad.dtype == np.float32
