@@ -9,6 +9,7 @@ from .. import ops
 from . import functional as F
 from . import init
 from ._windows import pair
+from .losses import weight_buffer
 from .module import Module, Parameter
 
 
@@ -231,11 +232,16 @@ class _Loss(Module):
 
 
 class NLLLoss(_Loss):
-    """F.nll_loss; PyTorch's options are keywords (`weight` is a buffer, as in PyTorch's state_dict)."""
+    """F.nll_loss; PyTorch's options are keywords (`weight` is a buffer, as in PyTorch's state_dict).
+
+    >>> import minigrad as mg, numpy as np
+    >>> mg.nn.NLLLoss(weight=[1.0, 0.0])(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), np.array([0, 1])).item()
+    1.0
+    """
 
     def __init__(self, reduction="mean", *, weight=None, ignore_index=-100):
         super().__init__(reduction)
-        self.register_buffer("weight", None if weight is None else np.array(weight, dtype=np.result_type(weight, np.float32)))
+        self.register_buffer("weight", weight_buffer(weight))
         self.ignore_index = ignore_index
 
     def forward(self, log_probs, labels):
@@ -243,7 +249,12 @@ class NLLLoss(_Loss):
 
 
 class CrossEntropyLoss(NLLLoss):
-    """F.cross_entropy with PyTorch's keyword options (weight, ignore_index, label_smoothing)."""
+    """F.cross_entropy with PyTorch's keyword options (weight, ignore_index, label_smoothing).
+
+    >>> import minigrad as mg, numpy as np
+    >>> round(mg.nn.CrossEntropyLoss(ignore_index=1)(mg.tensor([[0.0, 0.0], [5.0, 0.0]]), np.array([0, 1])).item(), 6)
+    0.693147
+    """
 
     def __init__(self, reduction="mean", *, weight=None, ignore_index=-100, label_smoothing=0.0):
         super().__init__(reduction, weight=weight, ignore_index=ignore_index)

@@ -6,21 +6,10 @@ PyTorch loss module's state_dict loads.
 """
 from __future__ import annotations
 
-import numpy as np
-
-from ..tensor import Tensor
 from . import losses2 as L
 from .layers import _Loss
-from .losses import binary_cross_entropy_with_logits
+from .losses import binary_cross_entropy_with_logits, weight_buffer
 from .module import Module
-
-
-def _buffer(value):
-    """A weight buffer: float arrays keep their dtype (as PyTorch's tensors do), others become float32."""
-    if value is None:
-        return None
-    value = np.array(value.data if isinstance(value, Tensor) else value)
-    return value if value.dtype.kind == "f" else value.astype(np.float32)
 
 
 class _OptionLoss(_Loss):
@@ -106,7 +95,7 @@ class BCELoss(_OptionLoss):
 
     def __init__(self, weight=None, reduction="mean"):
         super().__init__(reduction)
-        self.register_buffer("weight", _buffer(weight))
+        self.register_buffer("weight", weight_buffer(weight))
         self._options.append("weight")
 
 
@@ -121,8 +110,8 @@ class BCEWithLogitsLoss(_OptionLoss):
 
     def __init__(self, weight=None, reduction="mean", pos_weight=None):
         super().__init__(reduction)
-        self.register_buffer("weight", _buffer(weight))
-        self.register_buffer("pos_weight", _buffer(pos_weight))
+        self.register_buffer("weight", weight_buffer(weight))
+        self.register_buffer("pos_weight", weight_buffer(pos_weight))
         self._options += ["weight", "pos_weight"]
 
 

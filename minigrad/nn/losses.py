@@ -49,6 +49,19 @@ def _class_labels(x, labels, fn, ignore_index=None):
     return arr
 
 
+def weight_buffer(value):
+    """A loss module's class-weight buffer: float arrays keep their dtype (as PyTorch's tensors do),
+    anything else becomes float32; None stays None.
+
+    >>> weight_buffer([1, 2]).dtype, weight_buffer(np.ones(2)).dtype, weight_buffer(None)
+    (dtype('float32'), dtype('float64'), None)
+    """
+    if value is None:
+        return None
+    value = np.array(value.data if isinstance(value, Tensor) else value)
+    return value if value.dtype.kind == "f" else value.astype(np.float32)
+
+
 def _check_reduction(reduction, fn, allowed=_REDUCTIONS):
     if reduction not in allowed:
         raise ValueError(f"{fn}: reduction must be one of {allowed}, got {reduction!r}")
