@@ -323,3 +323,11 @@ def test_norms_attention_and_losses_keep_float32():
         y.sum().backward()
     for leaf in (x, w, b, z):
         assert leaf.grad.dtype == np.float32
+
+
+def test_exponential_units_keep_relative_precision_near_zero():
+    x = -np.logspace(-300, 0, 61)
+    for f, expected in ((lambda t: F.elu(t, 1.5), 1.5 * np.expm1(x)),
+                        (lambda t: F.celu(t, 0.5), 0.5 * np.expm1(x / 0.5)),
+                        (F.selu, 1.0507009873554805 * 1.6732632423543772 * np.expm1(x))):
+        np.testing.assert_allclose(f(mg.tensor(x)).data, expected, rtol=4e-16, atol=0)

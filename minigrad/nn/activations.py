@@ -74,9 +74,12 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):  # noqa: A002
 
 
 def _negative_exp(x, alpha, input_scale=1.0):
-    """alpha (exp(input_scale x) - 1) for the x <= 0 branch; exp sees min(x, 0), so the unused
-    branch never overflows into a 0 * inf = nan gradient (clip passes the gradient at 0)."""
-    return (ops.exp(ops.clip(x, None, 0.0) * input_scale) - 1.0) * alpha
+    """alpha expm1(input_scale x) for the x <= 0 branch, as 2 t / (1 - t) with t = tanh(u / 2): no
+    cancellation near 0 (exp(u) - 1 would lose the relative precision of small u), none for u <= 0
+    in 1 - t either. It sees min(x, 0), so the unused branch cannot overflow into a 0 * inf = nan
+    gradient (clip passes the gradient at 0: the slope there is the negative branch's)."""
+    t = ops.tanh(ops.clip(x, None, 0.0) * (0.5 * input_scale))
+    return t * (2.0 * alpha) / (1.0 - t)
 
 
 def elu(input, alpha=1.0, inplace=False):  # noqa: A002
