@@ -505,3 +505,24 @@ class lambda_module:
 
     def __call__(self, *args):
         return self.module(*args, **self.kwargs)
+
+
+PORTED = [("PReLU", (3,), {}), ("LayerNorm", ((2, 3),), {}), ("LayerNorm", (4,), {"bias": False}),
+          ("GroupNorm", (2, 4), {}), ("InstanceNorm1d", (4,), {"affine": True, "track_running_stats": True}),
+          ("InstanceNorm2d", (4,), {}), ("Embedding", (7, 3), {"padding_idx": 0}),
+          ("MultiheadAttention", (6, 2), {}), ("MultiheadAttention", (6, 3), {"kdim": 4, "vdim": 5, "bias": False}),
+          ("MultiheadAttention", (6, 2), {"add_bias_kv": True, "batch_first": True}),
+          ("CrossEntropyLoss", (), {"weight": torch.ones(3)}), ("BCEWithLogitsLoss", (), {"pos_weight": torch.ones(3)})]
+
+
+@pytest.mark.parametrize("name,args,kwargs", PORTED, ids=[f"{p[0]}{p[2]}" for p in PORTED])
+def test_default_float32_state_dicts_load_as_they_are(name, args, kwargs):
+    """The port promised in the README: same constructor arguments, torch's state_dict as arrays."""
+    t = getattr(torch.nn, name)(*args, **kwargs)
+    ours_kwargs = {k: (v.numpy() if isinstance(v, torch.Tensor) else v) for k, v in kwargs.items()}
+    m = getattr(mg.nn, name)(*args, **ours_kwargs)
+    state = {k: v.detach().numpy() for k, v in t.state_dict().items()}
+    assert sorted(m.state_dict()) == sorted(state)
+    m.load_state_dict(state)
+    for k, v in m.state_dict().items():
+        np.testing.assert_array_equal(np.asarray(v.data if isinstance(v, mg.Tensor) else v), state[k])
