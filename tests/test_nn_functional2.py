@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import minigrad as mg
 import minigrad.nn.functional as F
@@ -331,3 +332,29 @@ def test_exponential_units_keep_relative_precision_near_zero():
                         (lambda t: F.celu(t, 0.5), 0.5 * np.expm1(x / 0.5)),
                         (F.selu, 1.0507009873554805 * 1.6732632423543772 * np.expm1(x))):
         np.testing.assert_allclose(f(mg.tensor(x)).data, expected, rtol=4e-16, atol=0)
+
+
+@settings(deadline=None, max_examples=30)
+@given(st.data())
+def test_neutral_options_and_spatial_layout_agree_with_the_fused_cross_entropy(data):
+    n, c, d = data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)), data.draw(st.integers(1, 3))
+    z = data.draw(st.lists(st.floats(-5, 5), min_size=n * c * d, max_size=n * c * d).map(
+        lambda v: np.array(v).reshape(n, c, d)))
+    y = np.array(data.draw(st.lists(st.integers(0, c - 1), min_size=n * d, max_size=n * d))).reshape(n, d)
+    reduction = data.draw(st.sampled_from(["mean", "sum", "none"]))
+    flat_z, flat_y = z.transpose(0, 2, 1).reshape(-1, c), y.reshape(-1)
+
+    def value_and_grad(f, x):
+        t = mg.tensor(x, requires_grad=True)
+        out = f(t)
+        out.sum().backward()
+        return out.data, t.grad.data
+
+    fused, fused_grad = value_and_grad(lambda t: F.cross_entropy(t, flat_y, reduction), flat_z)
+    spatial, spatial_grad = value_and_grad(lambda t: F.cross_entropy(t, y, reduction, weight=np.ones(c)), z)
+    np.testing.assert_allclose(spatial.reshape(fused.shape) if reduction != "none" else spatial.reshape(-1),
+                               fused, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(spatial_grad.transpose(0, 2, 1).reshape(-1, c), fused_grad, rtol=1e-12, atol=1e-12)
+    # label smoothing 1 puts all the weight on the uniform target: the mean of -log p over classes
+    smooth, _ = value_and_grad(lambda t: F.cross_entropy(t, flat_y, "none", label_smoothing=1.0), flat_z)
+    np.testing.assert_allclose(smooth, -mg.log_softmax(mg.tensor(flat_z), axis=1).data.mean(axis=1), rtol=1e-12)
