@@ -111,7 +111,7 @@ Q, K, V = arr(2, 3, 4), arr(2, 5, 4), arr(2, 5, 2)
 BOOL_MASK = np.array([[1, 0, 1, 1, 0], [0, 1, 1, 0, 1], [1, 1, 0, 0, 1]], dtype=bool)
 
 CASES += [
-    ("sdpa", F.scaled_dot_product_attention, [Q, K, V]),
+    ("scaled_dot_product_attention", F.scaled_dot_product_attention, [Q, K, V]),
     ("sdpa_bool_mask_scale", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, BOOL_MASK, scale=0.3), [Q, K, V]),
     ("sdpa_float_mask", lambda q, k, v, m: F.scaled_dot_product_attention(q, k, v, m), [Q, K, V, arr(3, 5)]),
     ("sdpa_causal", lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True), [Q, K, V]),
@@ -358,3 +358,15 @@ def test_neutral_options_and_spatial_layout_agree_with_the_fused_cross_entropy(d
     # label smoothing 1 puts all the weight on the uniform target: the mean of -log p over classes
     smooth, _ = value_and_grad(lambda t: F.cross_entropy(t, flat_y, "none", label_smoothing=1.0), flat_z)
     np.testing.assert_allclose(smooth, -mg.log_softmax(mg.tensor(flat_z), axis=1).data.mean(axis=1), rtol=1e-12)
+
+
+def test_every_new_functional_is_in_the_second_order_table():
+    import inspect
+
+    from minigrad.nn import activations, attention, losses2, norms
+    public = {name for mod in (activations, attention, losses2, norms) for name, fn in vars(mod).items()
+              if inspect.isfunction(fn) and fn.__module__ == mod.__name__ and not name.startswith("_")
+              and not name.endswith("_vjp")}
+    covered = {name for name in public if any(case[0] == name or case[0].startswith(name + "_") for case in CASES)}
+    covered |= {"vector_norm"} & public  # through normalize, pairwise_distance and cosine_similarity
+    assert public - covered == set()
