@@ -21,6 +21,13 @@ from .init import generator
 from .normalization import batch_norm  # noqa: F401
 from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss  # noqa: F401
 from .pooling import avg_pool2d, max_pool2d  # noqa: F401
+from .activations import (celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, leaky_relu,  # noqa: F401
+                          logsigmoid, mish, normalize, prelu, relu6, selu, silu, softmin, softplus, softsign)
+from .losses2 import (binary_cross_entropy, cosine_embedding_loss, cosine_similarity, gaussian_nll_loss,  # noqa: F401
+                      hinge_embedding_loss, huber_loss, kl_div, l1_loss, margin_ranking_loss, multilabel_soft_margin_loss,
+                      pairwise_distance, poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
+from .norms import embedding, group_norm, instance_norm, layer_norm  # noqa: F401
+from .attention import scaled_dot_product_attention  # noqa: F401
 
 relu = ops.relu
 tanh = ops.tanh

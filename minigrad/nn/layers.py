@@ -9,6 +9,7 @@ from .. import ops
 from . import functional as F
 from . import init
 from ._windows import pair
+from .losses import weight_buffer
 from .module import Module, Parameter
 
 
@@ -230,14 +231,38 @@ class _Loss(Module):
         return f"reduction={self.reduction!r}"
 
 
-class CrossEntropyLoss(_Loss):
-    def forward(self, logits, labels):
-        return F.cross_entropy(logits, labels, self.reduction)
-
-
 class NLLLoss(_Loss):
+    """F.nll_loss; PyTorch's options are keywords (`weight` is a buffer, as in PyTorch's state_dict).
+
+    >>> import minigrad as mg, numpy as np
+    >>> mg.nn.NLLLoss(weight=[1.0, 0.0])(mg.tensor([[-1.0, -2.0], [-3.0, -4.0]]), np.array([0, 1])).item()
+    1.0
+    """
+
+    def __init__(self, reduction="mean", *, weight=None, ignore_index=-100):
+        super().__init__(reduction)
+        self.register_buffer("weight", weight_buffer(weight))
+        self.ignore_index = ignore_index
+
     def forward(self, log_probs, labels):
-        return F.nll_loss(log_probs, labels, self.reduction)
+        return F.nll_loss(log_probs, labels, self.reduction, weight=self.weight, ignore_index=self.ignore_index)
+
+
+class CrossEntropyLoss(NLLLoss):
+    """F.cross_entropy with PyTorch's keyword options (weight, ignore_index, label_smoothing).
+
+    >>> import minigrad as mg, numpy as np
+    >>> round(mg.nn.CrossEntropyLoss(ignore_index=1)(mg.tensor([[0.0, 0.0], [5.0, 0.0]]), np.array([0, 1])).item(), 6)
+    0.693147
+    """
+
+    def __init__(self, reduction="mean", *, weight=None, ignore_index=-100, label_smoothing=0.0):
+        super().__init__(reduction, weight=weight, ignore_index=ignore_index)
+        self.label_smoothing = label_smoothing
+
+    def forward(self, logits, labels):
+        return F.cross_entropy(logits, labels, self.reduction, weight=self.weight, ignore_index=self.ignore_index,
+                               label_smoothing=self.label_smoothing)
 
 
 class MSELoss(_Loss):

@@ -9,6 +9,7 @@ from .inplace import iadd, imul, index_update, isub, itruediv, setitem
 from .linalg import matmul
 from .products import cross, dot, einsum, inner, kron, outer, tensordot, vdot, vecdot
 from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
+from .special import erf, erfc
 from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
                     swapaxes, transpose)
 from .differences import diff, gradient
@@ -32,6 +33,7 @@ __all__ += ["add_at", "append", "argpartition", "argsort", "array_split", "atlea
             "fliplr", "flipud", "gradient", "hsplit", "hstack", "meshgrid", "moveaxis", "partition", "piecewise",
             "put_along_axis", "r_", "ravel", "repeat", "roll", "rot90", "select", "sort", "split", "take",
             "take_along_axis", "tile", "trace", "tril", "triu", "vsplit", "vstack"]  # shape, indexing, joining
+__all__ += ["erf", "erfc"]  # ops/special.py
 
 
 def _swap(fn):
@@ -51,6 +53,7 @@ _methods = dict(
     __xor__=_compare_bits(np.bitwise_xor), __invert__=lambda x: Tensor(np.invert(x.data)),
     __getitem__=getitem, __setitem__=setitem,
     __iadd__=iadd, __isub__=isub, __imul__=imul, __itruediv__=itruediv,
+    erf=erf, erfc=erfc,
     exp=exp, log=log, sqrt=sqrt, abs=abs, sin=sin, cos=cos, tanh=tanh, sigmoid=sigmoid, relu=relu,
     clip=clip, astype=astype, matmul=matmul, maximum=maximum, minimum=minimum,
     sum=sum, mean=mean, max=max, min=min, logsumexp=logsumexp, softmax=softmax, log_softmax=log_softmax,
