@@ -1,7 +1,7 @@
 """The reference: every public name has a docstring, every docstring example runs (doctest), and the
 HTML reference builds with pdoc without a warning.
 
-Examples may use `mg` (minigrad) and `np` (numpy) without importing them."""
+Examples may use `mg` (minigrad), `np` (numpy) and `F` (minigrad.nn.functional) without importing them."""
 import doctest
 import importlib
 import inspect
@@ -63,7 +63,7 @@ def test_docstring_examples_run(mname):
     module = importlib.import_module(mname)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    for test in finder.find(module, mname, extraglobs={"mg": minigrad, "np": np}):
+    for test in finder.find(module, mname, extraglobs={"mg": minigrad, "np": np, "F": minigrad.nn.functional}):
         if test.filename and not test.filename.startswith(str(minigrad.__path__[0])):
             continue  # re-exported from elsewhere
         runner.run(test)

@@ -35,10 +35,20 @@ sigmoid = ops.sigmoid
 
 
 def softmax(x, dim=-1):
+    """softmax along `dim` (PyTorch's argument name for numpy's `axis`).
+
+        >>> F.softmax(mg.tensor([0.0, np.log(3.0)]), dim=0)
+        tensor([0.25, 0.75])
+    """
     return ops.softmax(x, axis=dim)
 
 
 def log_softmax(x, dim=-1):
+    """log(softmax(x)) along `dim`, computed stably.
+
+        >>> F.log_softmax(mg.tensor([0.0, 0.0]), dim=0)
+        tensor([-0.69314718, -0.69314718])
+    """
     return ops.log_softmax(x, axis=dim)
 
 
@@ -73,11 +83,13 @@ def linear(x, weight, bias=None):
 
 @rules.register("linear")
 def linear_vjp(g, out, x, weight, *bias):
+    """The rule of `linear`: g W for x, g^T x for W, g summed over the batch for b (only those needed)."""
     return _linear_grads(g, x, weight, bias[0] if bias else None)
 
 
 @rules.register_array("linear")
 def linear_vjp_array(g, out, x, weight, *bias):
+    """`linear_vjp` on ndarrays (backward's fast path without create_graph)."""
     return _linear_grads(g, x, weight, bias[0] if bias else None, arrays=True)
 
 

@@ -209,6 +209,11 @@ def cross_entropy_vjp_array(g, out, logits, labels, reduction, probs, rows):
 
 
 def mse_loss(input, target, reduction="mean"):  # noqa: A002 - PyTorch's argument name
+    """Mean (or summed, or elementwise with reduction="none") squared error; shapes must match.
+
+        >>> F.mse_loss(mg.tensor([1.0, 3.0]), mg.tensor([0.0, 1.0]))
+        tensor(2.5)
+    """
     input, target = as_tensor(input), as_tensor(target, like=input)
     if input.shape != target.shape:
         raise ValueError(f"mse_loss: input of shape {input.shape} and target of shape {target.shape} "
