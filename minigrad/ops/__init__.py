@@ -8,6 +8,13 @@ from .elementwise import (abs, add, astype, clip, cos, div, equal, exp, greater,
 from .inplace import iadd, imul, index_update, isub, itruediv, setitem
 from .linalg import matmul
 from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
+from . import math as _math, rounding as _rounding, scan as _scan
+from .math import *  # noqa: F401,F403 - numops: more elementwise math
+from .rounding import *  # noqa: F401,F403 - numops: rounding, remainders, fmax/fmin, nan_to_num
+from .inplace import _inplace
+from .rounding import divmod_, floor_divide, fmod, mod, round
+from .scan import *  # noqa: F401,F403 - numops: prod, var, std, scans, any/all/argmax/argmin
+from .scan import all, any, argmax, argmin, cumprod, cumsum, prod, ptp, std, var
 from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
                     swapaxes, transpose)
 
@@ -17,6 +24,7 @@ __all__ = ["abs", "add", "astype", "broadcast_to", "clip", "concatenate", "cos",
            "mean", "min", "minimum", "mul", "neg", "not_equal", "pad", "power", "relu", "reshape", "scatter_add",
            "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub", "sum", "swapaxes", "tanh",
            "transpose", "where"]
+__all__ += _math.__all__ + _rounding.__all__ + _scan.__all__  # numops
 
 
 def _swap(fn):
@@ -42,6 +50,18 @@ _methods = dict(
     reshape=reshape, transpose=transpose, swapaxes=swapaxes, flatten=flatten, expand_dims=expand_dims,
     squeeze=squeeze, broadcast_to=broadcast_to, pad=pad,
     T=property(lambda x: transpose(x)), mT=property(lambda x: swapaxes(x, -1, -2)),
+)
+_methods.update(  # numops: % and //, and numpy's / PyTorch's method names of the ops above
+    __mod__=mod, __rmod__=_swap(mod), __floordiv__=floor_divide, __rfloordiv__=_swap(floor_divide),
+    __imod__=_inplace(mod, np.remainder, "%="), __ifloordiv__=_inplace(floor_divide, np.floor_divide, "//="),
+    __divmod__=divmod_, __rdivmod__=_swap(divmod_), __round__=lambda x, ndigits=None: round(x, ndigits or 0),
+    fmod=fmod, remainder=mod, round=round, sign=sign,
+    prod=prod, var=var, std=std, ptp=ptp, cumsum=cumsum, cumprod=cumprod,
+    any=any, all=all, argmax=argmax, argmin=argmin,
+    **{name: getattr(_math, name) for name in ("log1p", "expm1", "log2", "log10", "exp2", "square", "reciprocal",
+                                                "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
+                                                "arccosh", "arctanh")},
+    **{name: getattr(_rounding, name) for name in ("floor", "ceil", "trunc", "nan_to_num")},
 )
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)
