@@ -60,7 +60,7 @@ _methods.update(  # numops: % and //, and numpy's / PyTorch's method names of th
     any=any, all=all, argmax=argmax, argmin=argmin,
     **{name: getattr(_math, name) for name in ("log1p", "expm1", "log2", "log10", "exp2", "square", "reciprocal",
                                                 "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
-                                                "arccosh", "arctanh")},
+                                                "arccosh", "arctanh", "deg2rad", "rad2deg")},
     **{name: getattr(_rounding, name) for name in ("floor", "ceil", "trunc", "nan_to_num")},
 )
 for _name, _fn in _methods.items():
