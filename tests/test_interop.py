@@ -169,6 +169,11 @@ def test_unsupported_keyword_of_a_mapped_function_is_named():
     with pytest.raises(TypeError, match="np.sum: minigrad's sum does not support the argument.*dtype"):
         np.sum(mg.tensor(A, requires_grad=True), dtype=np.float32)
     np.testing.assert_allclose(np.sum(mg.tensor(A), dtype=None).data, A.sum())  # a default is fine
+    with pytest.raises(TypeError, match=r"np\.where: minigrad's where.*cannot take these arguments"):
+        np.where(mg.tensor(A, requires_grad=True))
+    # on constants, numpy runs on the values instead
+    assert np.sum(mg.tensor(A), dtype=np.float32).dtype == np.float32
+    assert [i.tolist() for i in np.where(mg.tensor(A) > 0.5)] == [i.tolist() for i in np.where(A > 0.5)]
 
 
 def test_functions_without_a_gradient_by_nature_run_on_values():

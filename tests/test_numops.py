@@ -230,3 +230,16 @@ def test_gradcheck_on_a_transposed_input():
     with mg.rules.override(square=lambda g, out, x: (g * x,)):  # a rule that forgets the factor 2
         with pytest.raises(mg.GradcheckError):
             mg.gradcheck(lambda t: mg.square(t).sum(), x)
+
+
+def test_tensor_methods_match_numpys_methods_and_functions():
+    x = RNG.uniform(0.5, 2, (3, 4))
+    t = mg.tensor(x)
+    for name, kwargs in (("prod", {"axis": 1}), ("cumsum", {"axis": 0}), ("cumprod", {"axis": 1}), ("var", {"ddof": 1}),
+                         ("std", {"axis": 0}), ("round", {"decimals": 1}), ("any", {}), ("argmin", {"axis": 0})):
+        got = getattr(t, name)(**kwargs)
+        np.testing.assert_allclose(getattr(got, "data", got), getattr(x, name)(**kwargs), rtol=1e-12)
+    np.testing.assert_allclose(t.ptp(axis=1).data, np.ptp(x, axis=1))
+    np.testing.assert_allclose(t.logcumsumexp(axis=1).data, np.logaddexp.accumulate(x, axis=1), rtol=1e-12)
+    for name in ("arctan2", "hypot", "logaddexp", "logaddexp2", "fmax", "fmin", "fmod", "remainder"):
+        np.testing.assert_allclose(getattr(t, name)(1.25).data, getattr(np, name)(x, 1.25), rtol=1e-12)

@@ -60,8 +60,10 @@ _methods.update(  # numops: % and //, and numpy's / PyTorch's method names of th
     any=any, all=all, argmax=argmax, argmin=argmin,
     **{name: getattr(_math, name) for name in ("log1p", "expm1", "log2", "log10", "exp2", "square", "reciprocal",
                                                 "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
-                                                "arccosh", "arctanh", "deg2rad", "rad2deg")},
-    **{name: getattr(_rounding, name) for name in ("floor", "ceil", "trunc", "nan_to_num")},
+                                                "arccosh", "arctanh", "deg2rad", "rad2deg", "arctan2", "hypot",
+                                                "logaddexp", "logaddexp2")},
+    **{name: getattr(_rounding, name) for name in ("floor", "ceil", "trunc", "nan_to_num", "fmax", "fmin")},
+    logcumsumexp=_scan.logcumsumexp,
 )
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)

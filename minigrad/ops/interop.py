@@ -18,6 +18,7 @@ The policy, in one place:
 """
 from __future__ import annotations
 
+import functools
 import inspect
 
 import numpy as np
@@ -109,30 +110,47 @@ def array_ufunc(ufunc, method, inputs, kwargs):
     _refuse(what)
 
 
-def _bind(op, args, kwargs, what):
-    """The arguments for `op`: numpy's keywords left at their default (None) that the op does not
-    take are dropped; any other argument it does not take raises, naming it."""
+@functools.lru_cache(maxsize=None)
+def _signature(op):
     try:
-        params = inspect.signature(op).parameters
+        return inspect.signature(op)
     except (TypeError, ValueError):
+        return None
+
+
+def _bind(op, args, kwargs):
+    """The keywords for `op`: numpy's keywords left at None that the op does not take are dropped;
+    raises TypeError when the op cannot take the call (another keyword, too many arguments...)."""
+    sig = _signature(op)
+    if sig is None:
         return kwargs
-    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
-        return kwargs
-    unknown = [k for k in kwargs if k not in params and kwargs[k] is not None]
-    if unknown:
-        raise TypeError(f"{what}: minigrad's {getattr(op, '__name__', op)} does not support the argument(s) "
-                        f"{', '.join(unknown)}")
-    return {k: v for k, v in kwargs.items() if k in params}
+    params = sig.parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        unknown = [k for k in kwargs if k not in params and kwargs[k] is not None]
+        if unknown:
+            raise TypeError(f"minigrad's {op.__name__} does not support the argument(s) {', '.join(unknown)}")
+        kwargs = {k: v for k, v in kwargs.items() if k in params}
+    try:
+        sig.bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"minigrad's {op.__name__}{sig} cannot take these arguments: {e}") from None
+    return kwargs
 
 
 def array_function(func, args, kwargs):
     """What `Tensor.__array_function__` does: run the mapped op, or numpy on the values, or refuse."""
     what = _name(func)
     op = TABLE.get(func)
+    if op is not None and kwargs.get("out") is not None:
+        return _write_out(func, args, {k: v for k, v in kwargs.items() if k != "out"}, kwargs["out"], what)
     if op is not None:
-        if kwargs.get("out") is not None:
-            return _write_out(func, args, {k: v for k, v in kwargs.items() if k != "out"}, kwargs["out"], what)
-        return op(*args, **_bind(op, args, kwargs, what))
+        try:
+            bound = _bind(op, args, kwargs)
+        except TypeError as e:
+            if _needs_grad(args, kwargs):
+                raise TypeError(f"{what}: {e}") from None
+        else:
+            return op(*args, **bound)
     if func in NO_GRADIENT or not _needs_grad(args, kwargs):
         return func(*_values(args), **_values(kwargs))
     _refuse(what)
