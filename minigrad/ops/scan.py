@@ -15,7 +15,7 @@ import numpy as np
 from .. import rules
 from ..tensor import Tensor, _wrap, as_tensor, record
 from .elementwise import exp, sqrt, where
-from .reduce import _axes, _expand, _expand_array, broadcast_to, max, mean, min, sum
+from .reduce import _axes, _expand, _expand_array, _numpy_args, broadcast_to, max, mean, min, sum
 from .shape import concatenate, reshape, swapaxes, transpose
 
 
@@ -29,7 +29,7 @@ def _count(shape, axes):
 
 # -- prod ---------------------------------------------------------------------------------------
 
-def prod(x, axis=None, keepdims=False):
+def prod(x, axis=None, dtype=None, out=None, keepdims=False):
     """Product over `axis`; the gradient is exact when some factors are 0.
 
     >>> import minigrad as mg
@@ -38,7 +38,7 @@ def prod(x, axis=None, keepdims=False):
     >>> x.grad.tolist()
     [0.0, 6.0, 0.0]
     """
-    x = _lift(x)
+    x = _numpy_args("prod", _lift(x), dtype, out)
     axes = _axes(axis, x.ndim, "prod")
     return record("prod", x.data.prod(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
@@ -89,16 +89,18 @@ def _all_but_one_array(flat):
 
 # -- var, std, ptp, average ---------------------------------------------------------------------
 
-def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
-    """Variance over `axis`, dividing by N - ddof (numpy's signature; `out` is not supported).
+def var(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
+    """Variance over `axis`, dividing by N - ddof (numpy's signature: `correction` is ddof's other name).
 
     >>> import minigrad as mg
     >>> mg.var(mg.tensor([1.0, 2.0, 3.0, 4.0])).item(), mg.var(mg.tensor([1.0, 2.0, 3.0, 4.0]), ddof=1).item()
     (1.25, 1.6666666666666667)
     """
-    if out is not None:
-        raise TypeError("var: out= is not supported (minigrad returns a new tensor)")
-    x = _lift(x) if dtype is None else _lift(x).astype(dtype)
+    if correction is not None:
+        if ddof != 0:
+            raise ValueError("var: give ddof or correction, not both")
+        ddof = correction
+    x = _numpy_args("var", _lift(x), dtype, out)
     axes = _axes(axis, x.ndim, "var")
     return record("var", x.data.var(axis=axes, ddof=ddof, keepdims=keepdims), (x,),
                   axes=axes, ddof=ddof, keepdims=keepdims)
@@ -121,24 +123,24 @@ def var_vjp_array(g, out, x, axes, ddof, keepdims):
     return (_expand_array(g, x.shape, axes, keepdims) * centred * _var_scale(x, axes, ddof),)
 
 
-def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False):
+def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
     """Standard deviation, sqrt(var) (its gradient is infinite where all values of a slice are equal).
 
     >>> import minigrad as mg
     >>> mg.std(mg.tensor([[1.0, 3.0], [2.0, 2.0]]), axis=1).tolist()
     [1.0, 0.0]
     """
-    return sqrt(var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims))
+    return sqrt(var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, correction=correction))
 
 
-def ptp(x, axis=None, keepdims=False):
+def ptp(x, axis=None, out=None, keepdims=False):
     """Peak to peak, max - min over `axis` (ties share the gradient as in max and min).
 
     >>> import minigrad as mg
     >>> mg.ptp(mg.tensor([[1.0, 5.0], [2.0, 2.5]]), axis=1).tolist()
     [4.0, 0.5]
     """
-    x = _lift(x)
+    x = _numpy_args("ptp", _lift(x), out=out)
     return max(x, axis=axis, keepdims=keepdims) - min(x, axis=axis, keepdims=keepdims)
 
 
@@ -180,9 +182,9 @@ def average(a, axis=None, weights=None, returned=False, *, keepdims=False):
 
 # -- scans --------------------------------------------------------------------------------------
 
-def _scan_input(x, axis, dtype, op):
+def _scan_input(x, axis, dtype, op, out=None):
     """(x, axis): the flattened input for axis=None, as numpy's scans do; axis made non-negative."""
-    x = _lift(x) if dtype is None else _lift(x).astype(dtype)
+    x = _numpy_args(op, _lift(x), dtype, out)
     if axis is None:
         return reshape(x, (-1,)), 0
     return x, _axes(axis, x.ndim, op)[0]
@@ -193,14 +195,14 @@ def _flip(t, axis):
     return t[key]
 
 
-def cumsum(x, axis=None, dtype=None):
+def cumsum(x, axis=None, dtype=None, out=None):
     """Running sum along `axis` (the flattened input when axis is None).
 
     >>> import minigrad as mg
     >>> mg.cumsum(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1).tolist()
     [[1.0, 3.0], [3.0, 7.0]]
     """
-    x, axis = _scan_input(x, axis, dtype, "cumsum")
+    x, axis = _scan_input(x, axis, dtype, "cumsum", out)
     return record("cumsum", np.cumsum(x.data, axis=axis), (x,), axis=axis)
 
 
@@ -214,7 +216,7 @@ def cumsum_vjp_array(g, out, x, axis):
     return (np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis),)
 
 
-def cumprod(x, axis=None, dtype=None):
+def cumprod(x, axis=None, dtype=None, out=None):
     """Running product along `axis`; the gradient is exact when some factors are 0.
 
     >>> import minigrad as mg
@@ -223,7 +225,7 @@ def cumprod(x, axis=None, dtype=None):
     >>> x.grad.tolist()
     [1.0, 8.0, 0.0]
     """
-    x, axis = _scan_input(x, axis, dtype, "cumprod")
+    x, axis = _scan_input(x, axis, dtype, "cumprod", out)
     return record("cumprod", np.cumprod(x.data, axis=axis), (x,), axis=axis)
 
 
@@ -290,44 +292,44 @@ def _data(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def any(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
+def any(x, axis=None, out=None, keepdims=False):  # noqa: A001 - numpy's name
     """Whether any element along `axis` is true: numpy's array (or numpy bool), not a tensor.
 
     >>> import minigrad as mg
     >>> bool(mg.any(mg.tensor([0.0, 2.0])))
     True
     """
-    return np.any(_data(x), axis=axis, keepdims=keepdims)
+    return np.any(_data(x), axis=axis, out=out, keepdims=keepdims)
 
 
-def all(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
+def all(x, axis=None, out=None, keepdims=False):  # noqa: A001 - numpy's name
     """Whether all elements along `axis` are true: numpy's array (or numpy bool), not a tensor.
 
     >>> import minigrad as mg
     >>> bool(mg.all(mg.tensor([0.0, 2.0])))
     False
     """
-    return np.all(_data(x), axis=axis, keepdims=keepdims)
+    return np.all(_data(x), axis=axis, out=out, keepdims=keepdims)
 
 
-def argmax(x, axis=None, keepdims=False):
+def argmax(x, axis=None, out=None, *, keepdims=False):
     """Index of the (first) maximum, flattened when axis is None: numpy's integer array, not a tensor.
 
     >>> import minigrad as mg
     >>> int(mg.argmax(mg.tensor([1.0, 5.0, 5.0])))
     1
     """
-    return np.argmax(_data(x), axis=axis, keepdims=keepdims)
+    return np.argmax(_data(x), axis=axis, out=out, keepdims=keepdims)
 
 
-def argmin(x, axis=None, keepdims=False):
+def argmin(x, axis=None, out=None, *, keepdims=False):
     """Index of the (first) minimum, flattened when axis is None: numpy's integer array, not a tensor.
 
     >>> import minigrad as mg
     >>> mg.argmin(mg.tensor([[1.0, 0.0], [2.0, 3.0]]), axis=1).tolist()
     [1, 0]
     """
-    return np.argmin(_data(x), axis=axis, keepdims=keepdims)
+    return np.argmin(_data(x), axis=axis, out=out, keepdims=keepdims)
 
 
 __all__ = ["all", "amax", "amin", "any", "argmax", "argmin", "average", "cumprod", "cumsum", "logcumsumexp",
