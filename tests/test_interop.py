@@ -267,3 +267,11 @@ def test_numpys_positional_arguments_mean_what_they_mean_in_numpy():
     assert np.var(t, correction=1).item() == pytest.approx(np.var(A, ddof=1))
     with pytest.raises(TypeError, match="out= is not supported"):
         mg.sum(t, out=np.empty(()))
+
+
+def test_ufunc_dtypes_follow_numpys_promotion():
+    t32 = mg.tensor(A.astype(np.float32), requires_grad=True)
+    assert np.multiply(t32, 2.0).dtype == np.float32                  # Python scalars are weak
+    assert np.multiply(t32, np.float64(2.0)).dtype == np.float64      # numpy scalars are not (NEP 50)
+    assert np.add(A, t32).dtype == np.float64 and np.add(A.astype(np.float32), t32).dtype == np.float32
+    assert np.exp(mg.tensor(np.arange(3))).dtype == np.exp(np.arange(3)).dtype

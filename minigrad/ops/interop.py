@@ -6,7 +6,8 @@ The policy, in one place:
   `np.sum(t, axis=0)`, `ndarray * t`, `np.float64(2) * t` are recorded on the tape like `mg.exp(t)`.
   `np.add.reduce` / `np.multiply.accumulate` and friends map through `REDUCE` / `ACCUMULATE`.
 - Anything else, called with a Tensor that requires grad, raises a TypeError naming the function:
-  its result would be silently cut off the tape. With no Tensor requiring grad it runs on the
+  its result would be silently cut off the tape (under `mg.no_grad()` too, as PyTorch's
+  `np.asarray` does: the explicit `t.detach()` says that a constant is meant). With no Tensor requiring grad it runs on the
   values (`.data`) and returns what numpy returns (plain arrays), so plotting and bookkeeping code
   on constants stays plain numpy. Functions whose results carry no gradient by nature (comparisons,
   isnan, argsort, shape, allclose... : `numpy_api.NO_GRADIENT`, and ufuncs that only return bools
