@@ -243,3 +243,17 @@ def test_tensor_methods_match_numpys_methods_and_functions():
     np.testing.assert_allclose(t.logcumsumexp(axis=1).data, np.logaddexp.accumulate(x, axis=1), rtol=1e-12)
     for name in ("arctan2", "hypot", "logaddexp", "logaddexp2", "fmax", "fmin", "fmod", "remainder"):
         np.testing.assert_allclose(getattr(t, name)(1.25).data, getattr(np, name)(x, 1.25), rtol=1e-12)
+
+
+def test_cumprod_gradient_survives_an_underflowing_product():
+    x = np.array([1e-200, 1e-200, 1e200])  # out = [1e-200, 0 (underflow), 0 (underflow)]
+    # d sum(out) / dx = [1 + x1 + x1 x2, x0 + x0 x2, x0 x1]
+    want = [1 + 1e-200 + 1e-200 * 1e200, 1e-200 + 1e-200 * 1e200, 0.0]
+    np.testing.assert_allclose(_grad(lambda t: mg.cumprod(t).sum(), x), want, rtol=1e-15)
+
+
+def test_empty_reductions_and_scans_backprop():
+    for f in (lambda t: mg.prod(t, axis=1).sum(), lambda t: mg.cumprod(t, axis=1).sum(),
+              lambda t: mg.cumsum(t, axis=1).sum(), lambda t: mg.logcumsumexp(t, axis=1).sum()):
+        assert _grad(f, np.zeros((2, 0))).shape == (2, 0)
+    np.testing.assert_array_equal(_grad(lambda t: mg.prod(t, axis=0).sum(), np.zeros((0, 3))), np.zeros((0, 3)))

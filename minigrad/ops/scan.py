@@ -73,6 +73,8 @@ def _to_last(x, axes):
 def _all_but_one(flat):
     """For each x_i of the last axis, the product of the others: (prod of those before it) * (prod of
     those after it), two cumprods and no division, so zeros and tiny values are exact to any order."""
+    if flat.shape[-1] == 0:
+        return flat
     one = _wrap(np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype))
     before = concatenate([one, cumprod(flat[..., :-1], axis=-1)], axis=-1)
     after = concatenate([_flip(cumprod(_flip(flat[..., 1:], -1), axis=-1), -1), one], axis=-1)
@@ -81,6 +83,8 @@ def _all_but_one(flat):
 
 def _all_but_one_array(flat):
     """`_all_but_one` on an ndarray."""
+    if flat.shape[-1] == 0:
+        return flat
     one = np.ones(flat.shape[:-1] + (1,), dtype=flat.dtype)
     before = np.concatenate([one, np.cumprod(flat[..., :-1], axis=-1)], axis=-1)
     after = np.concatenate([np.cumprod(flat[..., :0:-1], axis=-1)[..., ::-1], one], axis=-1)
@@ -243,7 +247,8 @@ def cumprod_vjp(g, out, x, axis):
 
 @rules.register_array("cumprod")
 def cumprod_vjp_array(g, out, x, axis):
-    if not (x.data == 0).any():  # O(n): sum_{k >= i} g_k out_k / x_i
+    if np.all(out != 0) and np.all(np.isfinite(out)):  # O(n): sum_{k >= i} g_k out_k / x_i, exact when no
+        # factor is 0 and no product underflowed to 0 or overflowed (then the O(n^2) way below)
         return (np.flip(np.cumsum(np.flip(g * out, axis), axis=axis), axis) / x.data,)
     xl, gl = np.swapaxes(x.data, axis, -1), np.swapaxes(g, axis, -1)
     n = xl.shape[-1]
