@@ -37,14 +37,14 @@ TABLE.update({
 
 
 # -- reductions and scans (ops/reduce.py, ops/scan.py) --------------------------------------------
-from .reduce import max, mean, min, sum  # noqa: E402
+from .reduce import logsumexp, max, mean, min, sum  # noqa: E402
 
 TABLE.update({np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.min: min, np.amin: min})
 from . import scan as _s  # noqa: E402
 
 TABLE.update({getattr(np, name): getattr(_s, name) for name in _s.__all__ if name != "logcumsumexp"})
 # ufunc methods: np.add.reduce(t, axis) is a sum, np.multiply.accumulate(t) a cumprod, ...
-REDUCE = {np.add: sum, np.multiply: _s.prod, np.maximum: max, np.minimum: min, np.fmax: max, np.fmin: min}
+REDUCE = {np.add: sum, np.multiply: _s.prod, np.maximum: max, np.minimum: min, np.logaddexp: logsumexp}
 ACCUMULATE = {np.add: _s.cumsum, np.multiply: _s.cumprod, np.logaddexp: _s.logcumsumexp}
 # numpy functions whose results carry no gradient by nature (shapes, indices, bools): run on the values
 NO_GRADIENT = {np.shape, np.ndim, np.size, np.result_type, np.can_cast, np.isclose, np.allclose,
