@@ -88,3 +88,21 @@ def _lattices(d):
 
 spec("fmax")(lambda d: (mg.fmax, _lattices(d)))
 spec("fmin")(lambda d: (mg.fmin, _lattices(d)))
+
+
+# numpy function -> (make(*inputs) -> (args, kwargs), inputs): how tests/test_interop.py calls the
+# entries of the interop table that need more than numpy's defaults (see _default there)
+_Q = np.random.default_rng(0).uniform(0.2, 0.9, (2, 3))
+_NAN = [np.array([1.0, np.nan, 0.5]), np.array([0.25, 2.0, np.nan])]
+INTEROP_EXAMPLES = {
+    np.arccosh: (lambda x: ((x,), {}), [_Q + 1.1]),
+    np.round: (lambda x: ((x,), {"decimals": 1}), [_Q + 0.01]),
+    np.around: (lambda x: ((x, 1), {}), [_Q + 0.01]),
+    np.nan_to_num: (lambda x: ((x,), {"posinf": 5.0}), [np.array([1.0, np.inf, np.nan, 0.5])]),
+    np.fmax: (lambda x, y: ((x, y), {}), _NAN),
+    np.fmin: (lambda x, y: ((x, y), {}), _NAN),
+    np.floor_divide: (lambda x, y: ((x, y), {}), [_Q * 7, _Q[::-1]]),
+    np.remainder: (lambda x, y: ((x, y), {}), [_Q * 7, _Q[::-1]]),
+    np.fmod: (lambda x, y: ((x, -y), {}), [_Q * 7, _Q[::-1]]),
+    np.divmod: (lambda x, y: ((x, y), {}), [_Q * 7, _Q[::-1]]),
+}

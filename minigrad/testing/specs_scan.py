@@ -45,3 +45,16 @@ def _scan(op, make_input):
 _scan("cumsum", lambda d, shape: d.array(shape))
 _scan("cumprod", _with_zeros)
 _scan("logcumsumexp", lambda d, shape: d.array(shape))
+
+
+# numpy function -> (make(*inputs) -> (args, kwargs), inputs): how tests/test_interop.py calls these
+_Q = np.random.default_rng(0).uniform(0.2, 0.9, (2, 3))
+_Z = np.where(_Q > 0.7, 0.0, _Q)
+INTEROP_EXAMPLES = {
+    np.var: (lambda x: ((x,), {"axis": 0, "ddof": 1}), [_Q]),
+    np.std: (lambda x: ((x,), {"axis": 1, "keepdims": True}), [_Q]),
+    np.average: (lambda x, w: ((x,), {"axis": 1, "weights": w}), [_Q, _Q[0]]),
+    np.prod: (lambda x: ((x,), {"axis": 1}), [_Z]),
+    np.cumprod: (lambda x: ((x,), {"axis": 1}), [_Z]),
+    np.cumsum: (lambda x: ((x,), {"axis": 0}), [_Q]),
+}
