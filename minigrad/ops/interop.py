@@ -88,7 +88,14 @@ def _write_out(fn, args, kwargs, out, what):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
-    """What `Tensor.__array_ufunc__` does: run the mapped op, or numpy on the values, or refuse."""
+    """What `Tensor.__array_ufunc__` does: run the mapped op, or numpy on the values, or refuse.
+
+    >>> import numpy as np, minigrad as mg
+    >>> np.exp(mg.tensor([0.0], requires_grad=True))
+    tensor([1.], op=exp)
+    >>> np.cbrt(mg.tensor([8.0]))  # no rule, nothing requires grad: numpy's result on the values
+    array([2.])
+    """
     what = _name(ufunc) if method == "__call__" else f"{_name(ufunc)}.{method}"
     if kwargs.get("out") is not None:
         out = kwargs.pop("out")
@@ -139,7 +146,15 @@ def _bind(op, args, kwargs):
 
 
 def array_function(func, args, kwargs):
-    """What `Tensor.__array_function__` does: run the mapped op, or numpy on the values, or refuse."""
+    """What `Tensor.__array_function__` does: run the mapped op, or numpy on the values, or refuse.
+
+    >>> import numpy as np, minigrad as mg
+    >>> np.sum(mg.tensor([1.0, 2.0], requires_grad=True))
+    tensor(3., op=sum)
+    >>> np.median(mg.tensor([1.0, 2.0], requires_grad=True))
+    Traceback (most recent call last):
+    TypeError: np.median is not differentiable in minigrad (minigrad has no rule for it) and an input requires grad: its result would be silently cut off the tape. Use a minigrad op (mg.<name>) if there is one, or call it on t.detach() (or t.data) for a constant result.
+    """
     what = _name(func)
     op = TABLE.get(func)
     if op is not None and kwargs.get("out") is not None:
@@ -158,7 +173,14 @@ def array_function(func, args, kwargs):
 
 
 def to_array(t, dtype=None, copy=None):
-    """What `Tensor.__array__` does (np.asarray(t), np.array(t)): refuse a tensor that requires grad."""
+    """What `Tensor.__array__` does (np.asarray(t), np.array(t)): refuse a tensor that requires grad.
+
+    >>> import numpy as np, minigrad as mg
+    >>> np.asarray(mg.tensor([1.0, 2.0]))
+    array([1., 2.])
+    >>> np.asarray(mg.tensor([1.0], requires_grad=True).detach())
+    array([1.])
+    """
     if t.requires_grad:
         raise TypeError(f"np.asarray() of a tensor that requires grad (shape {t.shape}) would cut it off the "
                         f"tape: use t.detach(), t.numpy() or t.data for its values, or minigrad ops (mg.exp, "
