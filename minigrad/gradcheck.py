@@ -18,7 +18,8 @@ def _leaves(inputs):
     for x in inputs:
         data = np.asarray(x.data if isinstance(x, Tensor) else x)
         diff = data.dtype.kind == "f" and (not ask or (isinstance(x, Tensor) and x.requires_grad))
-        out.append(np.array(data, dtype=np.float64) if diff else data)
+        # C order: the differences below perturb and fill elements through reshape(-1) views
+        out.append(np.array(data, dtype=np.float64, order="C") if diff else data)
         wanted.append(diff)
     return out, wanted
 

@@ -95,12 +95,12 @@ class Tensor:
     size = property(lambda self: self.data.size)
     is_leaf = property(lambda self: self._node is None)
 
-    def __array__(self, dtype=None, copy=None):
-        if copy:
-            return np.array(self.data, dtype=dtype)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
-
     def numpy(self):
+        """The values as an ndarray (shares memory; never on the tape, even when this requires grad).
+
+        >>> tensor([1.0, 2.0], requires_grad=True).numpy()
+        array([1., 2.])
+        """
         return self.data
 
     def item(self):
@@ -140,6 +140,20 @@ class Tensor:
         elif self.requires_grad:
             extra += ", requires_grad=True"
         return f"tensor({body}{extra})"
+
+    # -- numpy interop: numpy's functions on tensors record, or refuse (the policy: ops/interop.py) ----
+    def __array__(self, dtype=None, copy=None):
+        from .ops import interop
+        return interop.to_array(self, dtype, copy)
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        from .ops import interop
+        return interop.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        from .ops import interop
+        return interop.array_function(func, args, kwargs)
+    # -- end of numpy interop ---------------------------------------------------------------------
 
     def detach(self):
         """The same values, cut off from the tape (shares memory, like torch.Tensor.detach)."""

@@ -10,6 +10,13 @@ from .linalg import matmul
 from .products import cross, dot, einsum, inner, kron, outer, tensordot, vdot, vecdot
 from .reduce import broadcast_to, log_softmax, logsumexp, max, mean, min, softmax, sum
 from .special import erf, erfc
+from . import math as _math, rounding as _rounding, scan as _scan
+from .math import *  # noqa: F401,F403 - numops: more elementwise math
+from .rounding import *  # noqa: F401,F403 - numops: rounding, remainders, fmax/fmin, nan_to_num
+from .inplace import _inplace
+from .rounding import divmod_, floor_divide, fmod, mod, round
+from .scan import *  # noqa: F401,F403 - numops: prod, var, std, scans, any/all/argmax/argmin
+from .scan import all, any, argmax, argmin, cumprod, cumsum, prod, ptp, std, var
 from .shape import (concatenate, expand_dims, flatten, getitem, pad, reshape, scatter_add, squeeze, stack,
                     swapaxes, transpose)
 from .differences import diff, gradient
@@ -34,6 +41,7 @@ __all__ += ["add_at", "append", "argpartition", "argsort", "array_split", "atlea
             "put_along_axis", "r_", "ravel", "repeat", "roll", "rot90", "select", "sort", "split", "take",
             "take_along_axis", "tile", "trace", "tril", "triu", "vsplit", "vstack"]  # shape, indexing, joining
 __all__ += ["erf", "erfc"]  # ops/special.py
+__all__ += _math.__all__ + _rounding.__all__ + _scan.__all__  # numops
 
 
 def _swap(fn):
@@ -64,6 +72,19 @@ _methods = dict(
 _methods.update(  # shape, indexing, joining (t.sort/t.partition left out: numpy's sort in place)
     ravel=ravel, repeat=repeat, take=take, diagonal=diagonal, trace=trace, argsort=argsort, flip=flip, roll=roll,
     moveaxis=moveaxis, tile=tile, diff=diff, tril=tril, triu=triu,
+_methods.update(  # numops: % and //, and numpy's / PyTorch's method names of the ops above
+    __mod__=mod, __rmod__=_swap(mod), __floordiv__=floor_divide, __rfloordiv__=_swap(floor_divide),
+    __imod__=_inplace(mod, np.remainder, "%="), __ifloordiv__=_inplace(floor_divide, np.floor_divide, "//="),
+    __divmod__=divmod_, __rdivmod__=_swap(divmod_), __round__=lambda x, ndigits=None: round(x, ndigits or 0),
+    fmod=fmod, remainder=mod, round=round, sign=sign,
+    prod=prod, var=var, std=std, ptp=ptp, cumsum=cumsum, cumprod=cumprod,
+    any=any, all=all, argmax=argmax, argmin=argmin,
+    **{name: getattr(_math, name) for name in ("log1p", "expm1", "log2", "log10", "exp2", "square", "reciprocal",
+                                                "tan", "arcsin", "arccos", "arctan", "sinh", "cosh", "arcsinh",
+                                                "arccosh", "arctanh", "deg2rad", "rad2deg", "arctan2", "hypot",
+                                                "logaddexp", "logaddexp2")},
+    **{name: getattr(_rounding, name) for name in ("floor", "ceil", "trunc", "nan_to_num", "fmax", "fmin")},
+    logcumsumexp=_scan.logcumsumexp,
 )
 for _name, _fn in _methods.items():
     setattr(Tensor, _name, _fn)

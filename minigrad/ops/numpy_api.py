@@ -19,12 +19,39 @@ TABLE.update({
     np.negative: neg, np.exp: exp, np.log: log, np.sqrt: sqrt, np.abs: abs, np.sin: sin, np.cos: cos,
     np.tanh: tanh, np.maximum: maximum, np.minimum: minimum, np.clip: clip, np.where: where,
 })
+from . import math as _m, rounding as _r  # noqa: E402
+from .elementwise import (equal, greater, greater_equal, less, less_equal, logical_and, logical_or,  # noqa: E402
+                          logical_xor, not_equal, sign)
+
+TABLE.update({getattr(np, name): getattr(_m, name) for name in _m.__all__})
+TABLE.update({
+    np.radians: _m.deg2rad, np.degrees: _m.rad2deg, np.sign: sign,
+    np.floor: _r.floor, np.ceil: _r.ceil, np.trunc: _r.trunc, np.fix: _r.fix, np.rint: _r.rint,
+    np.round: _r.round, np.around: _r.around, np.floor_divide: _r.floor_divide, np.divmod: _r.divmod_,
+    np.remainder: _r.mod, np.fmod: _r.fmod, np.fmax: _r.fmax, np.fmin: _r.fmin, np.nan_to_num: _r.nan_to_num,
+    # comparisons and logic: constant tensors, as the operators give
+    np.greater: greater, np.greater_equal: greater_equal, np.less: less, np.less_equal: less_equal,
+    np.equal: equal, np.not_equal: not_equal, np.logical_and: logical_and, np.logical_or: logical_or,
+    np.logical_xor: logical_xor,
+})
 
 
 # -- reductions and scans (ops/reduce.py, ops/scan.py) --------------------------------------------
-from .reduce import max, mean, min, sum  # noqa: E402
+from .reduce import logsumexp, max, mean, min, sum  # noqa: E402
 
 TABLE.update({np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.min: min, np.amin: min})
+from . import scan as _s  # noqa: E402
+
+TABLE.update({getattr(np, name): getattr(_s, name) for name in _s.__all__ if name != "logcumsumexp"})
+# ufunc methods: np.add.reduce(t, axis) is a sum, np.multiply.accumulate(t) a cumprod, ...
+REDUCE = {np.add: sum, np.multiply: _s.prod, np.maximum: max, np.minimum: min, np.logaddexp: logsumexp}
+ACCUMULATE = {np.add: _s.cumsum, np.multiply: _s.cumprod, np.logaddexp: _s.logcumsumexp}
+# numpy functions whose results carry no gradient by nature (shapes, indices, bools): run on the values
+NO_GRADIENT = {np.shape, np.ndim, np.size, np.result_type, np.can_cast, np.isclose, np.allclose,
+               np.array_equal, np.array_equiv, np.count_nonzero, np.nonzero, np.flatnonzero, np.argwhere,
+               np.argsort, np.argpartition, np.searchsorted, np.isin, np.isreal, np.iscomplex,
+               np.isrealobj, np.iscomplexobj, np.may_share_memory, np.shares_memory, np.isfinite, np.isnan,
+               np.isinf, np.isneginf, np.isposinf, np.signbit}
 
 
 # -- products (ops/products.py) -------------------------------------------------------------------

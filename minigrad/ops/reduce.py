@@ -72,12 +72,21 @@ def broadcast_to_vjp_array(g, out, x):
     return (g,)
 
 
-def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
+def _numpy_args(op, x, dtype=None, out=None):
+    """numpy's `dtype=` (reduce in that dtype) and `out=` (refused: ops return a new tensor)."""
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported (minigrad ops return a new tensor)")
+    return x if dtype is None else x.astype(dtype)
+
+
+def sum(x, axis=None, dtype=None, out=None, keepdims=False):  # noqa: A001 - numpy's name and signature
     """Sum over `axis` (int, tuple or None for all), numpy's keepdims.
 
         >>> mg.sum(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=0)
         tensor([4., 6.])
     """
+    if dtype is not None or out is not None:
+        x = _numpy_args("sum", x, dtype, out)
     axes = _axes(axis, x.ndim, "sum")
     return record("sum", x.data.sum(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
@@ -92,13 +101,15 @@ def sum_vjp_array(g, out, x, axes, keepdims):
     return (_expand_array(g, x.shape, axes, keepdims),)
 
 
-def mean(x, axis=None, keepdims=False):
+def mean(x, axis=None, dtype=None, out=None, keepdims=False):
     """Mean over `axis` (int, tuple or None for all), numpy's keepdims.
 
         >>> mg.mean(mg.tensor([[1.0, 2.0], [3.0, 4.0]]), axis=1, keepdims=True)
         tensor([[1.5],
                 [3.5]])
     """
+    if dtype is not None or out is not None:
+        x = _numpy_args("mean", x, dtype, out)
     axes = _axes(axis, x.ndim, "mean")
     return record("mean", x.data.mean(axis=axes, keepdims=keepdims), (x,), axes=axes, keepdims=keepdims)
 
@@ -119,7 +130,9 @@ def mean_vjp_array(g, out, x, axes, keepdims):
 
 
 def _extremum(op, fn, doc):
-    def reduce(x, axis=None, keepdims=False):
+    def reduce(x, axis=None, out=None, keepdims=False):
+        if out is not None:
+            _numpy_args(op, x, out=out)
         if x.size == 0:
             raise ValueError(f"{op} of an empty tensor (shape {x.shape})")
         axes = _axes(axis, x.ndim, op)

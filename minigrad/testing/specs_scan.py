@@ -1,0 +1,60 @@
+"""Test data for the reductions and scans of ops/scan.py: prod and cumprod draw exact zeros."""
+from __future__ import annotations
+
+import numpy as np
+
+import minigrad as mg
+
+from .specs import spec
+
+
+def _with_zeros(d, shape):
+    """Values in [-2, 2], about a quarter of them exactly 0 (prod's and cumprod's special case)."""
+    x = d.array(shape, -2.0, 2.0)
+    x[d.array(shape) > 1.5] = 0.0
+    return x
+
+
+@spec("prod")
+def _prod(d):
+    shape = d.shape(min_dims=1)
+    axis = d.choice([None, -1, 0, tuple(range(len(shape)))[::2] or None])
+    keepdims = bool(d.integers(0, 1))
+    return (lambda t: mg.prod(t, axis=axis, keepdims=keepdims)), [_with_zeros(d, shape)]
+
+
+@spec("var")
+def _var(d):
+    shape = d.shape(min_dims=1)
+    axis = d.choice([None, -1, 0, tuple(range(len(shape)))[::2] or None])
+    count = np.prod(shape) // np.prod(np.zeros(shape).sum(axis=axis, keepdims=True).shape)
+    ddof = d.integers(0, 1) if count >= 2 else 0  # N - ddof > 0: a finite variance
+    keepdims = bool(d.integers(0, 1))
+    return (lambda t: mg.var(t, axis=axis, ddof=ddof, keepdims=keepdims)), [d.array(shape)]
+
+
+def _scan(op, make_input):
+    @spec(op)
+    def make(d):
+        shape = d.shape(min_dims=1)
+        axis = d.choice([None, 0, -1])
+        fn = getattr(mg, op)
+        return (lambda t: fn(t, axis=axis)), [make_input(d, shape)]
+
+
+_scan("cumsum", lambda d, shape: d.array(shape))
+_scan("cumprod", _with_zeros)
+_scan("logcumsumexp", lambda d, shape: d.array(shape))
+
+
+# numpy function -> (make(*inputs) -> (args, kwargs), inputs): how tests/test_interop.py calls these
+_Q = np.random.default_rng(0).uniform(0.2, 0.9, (2, 3))
+_Z = np.where(_Q > 0.7, 0.0, _Q)
+INTEROP_EXAMPLES = {
+    np.var: (lambda x: ((x,), {"axis": 0, "ddof": 1}), [_Q]),
+    np.std: (lambda x: ((x,), {"axis": 1, "keepdims": True}), [_Q]),
+    np.average: (lambda x, w: ((x,), {"axis": 1, "weights": w}), [_Q, _Q[0]]),
+    np.prod: (lambda x: ((x,), {"axis": 1}), [_Z]),
+    np.cumprod: (lambda x: ((x,), {"axis": 1}), [_Z]),
+    np.cumsum: (lambda x: ((x,), {"axis": 0}), [_Q]),
+}
