@@ -72,6 +72,7 @@ _methods = dict(
 _methods.update(  # shape, indexing, joining (t.sort/t.partition left out: numpy's sort in place)
     ravel=ravel, repeat=repeat, take=take, diagonal=diagonal, trace=trace, argsort=argsort, flip=flip, roll=roll,
     moveaxis=moveaxis, tile=tile, diff=diff, tril=tril, triu=triu,
+)
 _methods.update(  # numops: % and //, and numpy's / PyTorch's method names of the ops above
     __mod__=mod, __rmod__=_swap(mod), __floordiv__=floor_divide, __rfloordiv__=_swap(floor_divide),
     __imod__=_inplace(mod, np.remainder, "%="), __ifloordiv__=_inplace(floor_divide, np.floor_divide, "//="),
