@@ -27,6 +27,15 @@ def pair(v, name, op, minimum=1):
     return int(t[0]), int(t[1])
 
 
+def single(v, name, op):
+    """A 1-d argument (an int or a 1-tuple) as an int."""
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise TypeError(f"{op}: {name} must be an int or a 1-tuple, got {v!r}")
+        v = v[0]
+    return v
+
+
 def pads(padding):
     """Padding as ((top, bottom), (left, right)) from (ph, pw) or from that form itself."""
     (a, b) = padding

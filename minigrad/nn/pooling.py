@@ -19,7 +19,8 @@ import numpy as np
 
 from .. import rules
 from ..tensor import _wrap, as_tensor, record
-from ._windows import avg_spread, avg_windows, cn, max_gather, max_scatter, max_windows, out_size, pair, reach
+from ._windows import (avg_spread, avg_windows, cn, max_gather, max_scatter, max_windows, out_size, pair, reach,
+                       single)
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool2d_scatter", "max_pool2d_gather",
            "avg_pool2d_adjoint"]
@@ -203,14 +204,6 @@ def _as_2d(x, op):
     return x.reshape(x.shape[:2] + (1, x.shape[2]))
 
 
-def _one(v, name, op):
-    if isinstance(v, (tuple, list)):
-        if len(v) != 1:
-            raise TypeError(f"{op}: {name} must be an int or a 1-tuple, got {v!r}")
-        v = v[0]
-    return v
-
-
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,  # noqa: A002
                return_indices=False):
     """max_pool2d over (N, C, L) input: windows along L.
@@ -219,7 +212,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     >>> max_pool1d(mg.tensor(np.array([[[1.0, 3.0, 2.0, 0.0, 5.0]]])), 2, ceil_mode=True).data.tolist()
     [[[3.0, 2.0, 5.0]]]
     """
-    k, s, p, d = (_one(v, n, "max_pool1d") for v, n in ((kernel_size, "kernel_size"), (stride, "stride"),
+    k, s, p, d = (single(v, n, "max_pool1d") for v, n in ((kernel_size, "kernel_size"), (stride, "stride"),
                                                          (padding, "padding"), (dilation, "dilation")))
     out = max_pool2d(_as_2d(input, "max_pool1d"), (1, k), None if s is None else (1, s), (0, p), (1, d), ceil_mode,
                      return_indices)
@@ -235,7 +228,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     >>> avg_pool1d(mg.tensor(np.array([[[1.0, 3.0, 2.0, 0.0]]])), 2).data.tolist()
     [[[2.0, 1.0]]]
     """
-    k, s, p = (_one(v, n, "avg_pool1d") for v, n in ((kernel_size, "kernel_size"), (stride, "stride"),
+    k, s, p = (single(v, n, "avg_pool1d") for v, n in ((kernel_size, "kernel_size"), (stride, "stride"),
                                                       (padding, "padding")))
     return avg_pool2d(_as_2d(input, "avg_pool1d"), (1, k), None if s is None else (1, s), (0, p), ceil_mode,
                       count_include_pad)[:, :, 0]
