@@ -21,6 +21,11 @@ from .init import generator
 from .normalization import batch_norm  # noqa: F401
 from .losses import binary_cross_entropy_with_logits, cross_entropy, mse_loss, nll_loss  # noqa: F401
 from .pooling import avg_pool2d, max_pool2d  # noqa: F401
+from .convolution import conv1d, conv_transpose1d, conv_transpose2d, pad  # noqa: F401
+from .fold import fold, unfold  # noqa: F401
+from .pooling import avg_pool1d, max_pool1d  # noqa: F401
+from .resize import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
+                     interpolate, max_unpool1d, max_unpool2d, pixel_shuffle, pixel_unshuffle, upsample)
 
 relu = ops.relu
 tanh = ops.tanh

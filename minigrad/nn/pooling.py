@@ -160,7 +160,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         (t, _), (l, _) = padding if isinstance(padding[0], tuple) else ((padding[0],) * 2, (padding[1],) * 2)
         dh, dw = (_divisors(n, k, s, p, o, count_include_pad)
                   for n, k, s, p, o in zip(x.shape[2:], kernel, stride, (t, l), out_hw))
-        divisor = np.outer(dh, dw).astype(float)
+        divisor = np.maximum(np.outer(dh, dw), 1).astype(float)  # a window wholly in padding sums to 0
     scale = None if (divisor == kernel[0] * kernel[1]).all() else 1.0 / divisor
     return _avg_pool(x, kernel, stride, padding, out_hw, scale)
 
