@@ -36,6 +36,14 @@ def single(v, name, op):
     return v
 
 
+def padding_arg(padding, op):
+    """A padding argument as (ph, pw), or as ((top, bottom), (left, right)) when the sides differ."""
+    if isinstance(padding, (tuple, list)) and len(padding) == 2 and all(isinstance(p, (tuple, list)) for p in padding):
+        sides = tuple(pair(p, "padding", op, minimum=0) for p in padding)
+        return sides if any(a != b for a, b in sides) else (sides[0][0], sides[1][0])
+    return pair(padding, "padding", op, minimum=0)
+
+
 def pads(padding):
     """Padding as ((top, bottom), (left, right)) from (ph, pw) or from that form itself."""
     (a, b) = padding

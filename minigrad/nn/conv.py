@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import rules
 from ..tensor import as_tensor, is_grad_enabled, record
-from ._windows import cn, col2im, im2col, out_size, pair
+from ._windows import cn, col2im, im2col, out_size, padding_arg, pair
 
 __all__ = ["conv2d", "conv2d_input_grad", "conv2d_weight_grad"]
 
@@ -35,12 +35,8 @@ def conv_padding(padding, kernel, stride, dilation, op):
             raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
         if stride != (1, 1):
             raise ValueError(f"{op}: padding='same' is not supported for strided convolutions (stride={stride})")
-        sides = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
-        return sides if any(a != b for a, b in sides) else (sides[0][0], sides[1][0])
-    if isinstance(padding, (tuple, list)) and len(padding) == 2 and all(isinstance(p, (tuple, list)) for p in padding):
-        sides = tuple(pair(p, "padding", op, minimum=0) for p in padding)
-        return sides if any(a != b for a, b in sides) else (sides[0][0], sides[1][0])
-    return pair(padding, "padding", op, minimum=0)
+        padding = tuple((d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(kernel, dilation))
+    return padding_arg(padding, op)
 
 
 def _geometry(op, kernel, stride, padding, dilation, groups):

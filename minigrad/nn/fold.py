@@ -19,7 +19,7 @@ def _geometry(op, kernel_size, dilation, padding, stride):
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):  # noqa: A002 - PyTorch's names
     """Every kh x kw window of (N, C, H, W) `input` as a column: (N, C*kh*kw, L).
 
-    >>> import minigrad as mg
+    >>> import numpy as np, minigrad as mg
     >>> unfold(mg.tensor(np.arange(9.0).reshape(1, 1, 3, 3)), 2).data[0].tolist()
     [[0.0, 1.0, 3.0, 4.0], [1.0, 2.0, 4.0, 5.0], [3.0, 4.0, 6.0, 7.0], [4.0, 5.0, 7.0, 8.0]]
     """
@@ -43,7 +43,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):  # n
     """The adjoint of unfold: add each column of (N, C*kh*kw, L) `input` back into its window of an
     (N, C, *output_size) image (overlaps add up).
 
-    >>> import minigrad as mg
+    >>> import numpy as np, minigrad as mg
     >>> fold(mg.tensor(np.ones((1, 4, 4))), (3, 3), 2).data[0, 0].tolist()
     [[1.0, 2.0, 1.0], [2.0, 4.0, 2.0], [1.0, 2.0, 1.0]]
     """

@@ -2,6 +2,8 @@
 function in mg.nn.functional (pooling.py, resize.py, fold.py)."""
 from __future__ import annotations
 
+import numpy as np  # noqa: F401 - the examples use it
+
 from . import functional as F
 from .module import Module
 
@@ -241,7 +243,23 @@ class UpsamplingBilinear2d(Upsample):
         super().__init__(size, scale_factor, "bilinear", True)
 
 
-class PixelShuffle(Module):
+class _Rearrange(Module):
+    """A layer around a function of (x, factor) whose factor keeps PyTorch's attribute name `_arg`."""
+
+    _arg = _fn = None
+
+    def __init__(self, factor):
+        super().__init__()
+        setattr(self, self._arg, factor)
+
+    def forward(self, x):
+        return type(self)._fn(x, getattr(self, self._arg))
+
+    def extra_repr(self):
+        return f"{self._arg}={getattr(self, self._arg)}"
+
+
+class PixelShuffle(_Rearrange):
     """F.pixel_shuffle as a layer.
 
     >>> import minigrad as mg
@@ -249,18 +267,13 @@ class PixelShuffle(Module):
     (1, 2, 6, 6)
     """
 
+    _arg, _fn = "upscale_factor", staticmethod(F.pixel_shuffle)
+
     def __init__(self, upscale_factor):
-        super().__init__()
-        self.upscale_factor = upscale_factor
-
-    def forward(self, x):
-        return F.pixel_shuffle(x, self.upscale_factor)
-
-    def extra_repr(self):
-        return f"upscale_factor={self.upscale_factor}"
+        super().__init__(upscale_factor)
 
 
-class PixelUnshuffle(Module):
+class PixelUnshuffle(_Rearrange):
     """F.pixel_unshuffle as a layer.
 
     >>> import minigrad as mg
@@ -268,15 +281,10 @@ class PixelUnshuffle(Module):
     (1, 8, 3, 3)
     """
 
+    _arg, _fn = "downscale_factor", staticmethod(F.pixel_unshuffle)
+
     def __init__(self, downscale_factor):
-        super().__init__()
-        self.downscale_factor = downscale_factor
-
-    def forward(self, x):
-        return F.pixel_unshuffle(x, self.downscale_factor)
-
-    def extra_repr(self):
-        return f"downscale_factor={self.downscale_factor}"
+        super().__init__(downscale_factor)
 
 
 class Unfold(Module):

@@ -19,8 +19,8 @@ import numpy as np
 
 from .. import rules
 from ..tensor import _wrap, as_tensor, record
-from ._windows import (avg_spread, avg_windows, cn, max_gather, max_scatter, max_windows, out_size, pair, reach,
-                       single)
+from ._windows import (avg_spread, avg_windows, cn, max_gather, max_scatter, max_windows, out_size, padding_arg,
+                       pair, pads, reach, single)
 
 __all__ = ["max_pool2d", "avg_pool2d", "max_pool1d", "avg_pool1d", "max_pool2d_scatter", "max_pool2d_gather",
            "avg_pool2d_adjoint"]
@@ -38,23 +38,19 @@ def _setup(x, kernel_size, stride, padding, op, dilation=1, ceil_mode=False):
         raise ValueError(f"{op}: padding {padding} must be at most half the kernel size {kernel}")
     out_hw = out_size(x.shape[2:], kernel, stride, padding, op, dilation, bool(ceil_mode))
     # ceil_mode may need a wider trailing side; otherwise the padding stays the symmetric (ph, pw)
-    sides = reach(x.shape[2:], kernel, stride, padding, out_hw, dilation)
-    if sides != ((padding[0],) * 2, (padding[1],) * 2):
-        padding = sides
+    padding = padding_arg(reach(x.shape[2:], kernel, stride, padding, out_hw, dilation), op)
     return x, kernel, stride, padding, dilation, out_hw
 
 
 def _geometry(op, kernel_size, stride, padding, dilation=1):
     """The checked geometry of the adjoint ops (padding may be ((top, bottom), (left, right)))."""
-    padding = padding if isinstance(padding[0] if isinstance(padding, tuple) else None, tuple) else pair(
-        padding, "padding", op, minimum=0)
-    return (pair(kernel_size, "kernel_size", op), pair(stride, "stride", op), padding,
+    return (pair(kernel_size, "kernel_size", op), pair(stride, "stride", op), padding_arg(padding, op),
             pair(dilation, "dilation", op))
 
 
 def _flat_indices(arg, padding, kernel, stride, dilation, width):
     """PyTorch's return_indices: the flat index into the H*W plane of each window's maximum."""
-    (t, _), (l, _) = padding if isinstance(padding[0], tuple) else ((padding[0],) * 2, (padding[1],) * 2)
+    (t, _), (l, _) = pads(padding)
     a = arg.astype(np.int64)
     ho, wo = arg.shape[2:]
     rows = (np.arange(ho) * stride[0] - t)[:, None] + a // kernel[1] * dilation[0]
@@ -157,7 +153,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
             raise ValueError(f"avg_pool2d: divisor_override must be a positive integer, got {divisor_override!r}")
         divisor = np.full(out_hw, float(divisor_override))
     else:
-        (t, _), (l, _) = padding if isinstance(padding[0], tuple) else ((padding[0],) * 2, (padding[1],) * 2)
+        (t, _), (l, _) = pads(padding)
         dh, dw = (_divisors(n, k, s, p, o, count_include_pad)
                   for n, k, s, p, o in zip(x.shape[2:], kernel, stride, (t, l), out_hw))
         divisor = np.maximum(np.outer(dh, dw), 1).astype(float)  # a window wholly in padding sums to 0
