@@ -191,6 +191,7 @@ def test_pixel_shuffle_and_unshuffle(r, lead):
     (lambda: F.interpolate(mg.tensor(np.ones((1, 1, 4))), size=3, mode="bilinear"), "mode 'bilinear' expects a 4-d"),
     (lambda: F.interpolate(mg.tensor(np.ones((1, 1, 4))), size=3, mode="bicubic"), "mode must be one of"),
     (lambda: F.interpolate(mg.tensor(np.ones((1, 1, 4))), size=3, align_corners=True), "align_corners only"),
+    (lambda: F.interpolate(mg.tensor(np.ones((1, 1, 4, 4))), size=3, mode="bilinear", antialias=True), "antialias"),
     (lambda: F.pixel_shuffle(mg.tensor(np.ones((1, 3, 2, 2))), 2), r"expected \(\*, C\*4, H, W\)"),
     (lambda: F.pixel_unshuffle(mg.tensor(np.ones((1, 1, 3, 4))), 2), "divisible by 2"),
     (lambda: F.fold(mg.tensor(np.ones((1, 4, 5))), (3, 3), 2), r"expected \(N, C\*4, 4\)"),

@@ -72,7 +72,7 @@ _MODES = {"nearest": 0, "nearest-exact": 0, "linear": 1, "bilinear": 2}
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,  # noqa: A002
-                recompute_scale_factor=None):
+                recompute_scale_factor=None, antialias=False):
     """Resize (N, C, L) or (N, C, H, W) input to `size` or by `scale_factor` (one of them), PyTorch's
     F.interpolate for modes "nearest", "nearest-exact", "linear" (3-d) and "bilinear" (4-d).
 
@@ -82,6 +82,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     [1.0, 1.333, 1.667, 2.0]
     """
     x = as_tensor(input)
+    if antialias:
+        raise ValueError("interpolate: antialias=True is not supported")
     if mode not in _MODES:
         raise ValueError(f"interpolate: mode must be one of {', '.join(_MODES)}, got {mode!r}")
     dims = x.ndim - 2
