@@ -2,10 +2,16 @@
 from . import functional, init
 from . import explain  # noqa: F401 - registers the "positive_paths" rule preset in mg.rules
 from .init import manual_seed
-from .layers import (AvgPool2d, Conv2d, CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax, MaxPool2d,
+from .layers import (CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax,
                      ModuleList, MSELoss, NLLLoss, ReLU, Sequential, Sigmoid, Softmax, Tanh)
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, BatchNorm2d
+from .conv_layers import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .conv_layers import __all__ as _conv_all
+from .pool_layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
+                          AvgPool2d, Fold, MaxPool1d, MaxPool2d, MaxUnpool1d, MaxUnpool2d, PixelShuffle, PixelUnshuffle,
+                          Unfold, Upsample, UpsamplingBilinear2d, UpsamplingNearest2d)
+from .pool_layers import __all__ as _pool_all
 
 __all__ = ["Module", "Parameter", "Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "MaxPool2d", "AvgPool2d", "Sequential", "ModuleList", "ReLU", "Tanh", "Sigmoid", "Identity", "Softmax",
            "LogSoftmax", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss", "functional", "init",
@@ -24,3 +30,4 @@ from .norms import Embedding, GroupNorm, InstanceNorm1d, InstanceNorm2d, LayerNo
 __all__ += ["Embedding", "GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "LayerNorm"]  # nn/norms.py
 from .multihead_attention import MultiheadAttention
 __all__ += ["MultiheadAttention"]  # nn/multihead_attention.py
+__all__ += [n for n in _conv_all + _pool_all if n not in __all__]

@@ -28,6 +28,11 @@ from .losses2 import (binary_cross_entropy, cosine_embedding_loss, cosine_simila
                       pairwise_distance, poisson_nll_loss, smooth_l1_loss, soft_margin_loss, triplet_margin_loss)
 from .norms import embedding, group_norm, instance_norm, layer_norm  # noqa: F401
 from .attention import scaled_dot_product_attention  # noqa: F401
+from .convolution import conv1d, conv_transpose1d, conv_transpose2d, pad  # noqa: F401
+from .fold import fold, unfold  # noqa: F401
+from .pooling import avg_pool1d, max_pool1d  # noqa: F401
+from .resize import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,  # noqa: F401
+                     interpolate, max_unpool1d, max_unpool2d, pixel_shuffle, pixel_unshuffle, upsample)
 
 relu = ops.relu
 tanh = ops.tanh

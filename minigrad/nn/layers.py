@@ -53,45 +53,6 @@ class Linear(_Affine):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
-class Conv2d(_Affine):
-    """2-D cross-correlation over NCHW input; weight (out_channels, in_channels, kh, kw) as in PyTorch."""
-
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True, dtype=np.float32):
-        super().__init__()
-        self.in_channels, self.out_channels = _sizes("Conv2d", in_channels=in_channels, out_channels=out_channels)
-        self.kernel_size = pair(kernel_size, "kernel_size", "Conv2d")
-        self.stride = pair(stride, "stride", "Conv2d")
-        self.padding = pair(padding, "padding", "Conv2d", minimum=0)
-        self._init_parameters(np.zeros((self.out_channels, self.in_channels) + self.kernel_size), self.out_channels,
-                              bias, dtype)
-
-    def forward(self, x):
-        return F.conv2d(x, self.weight, self.bias, self.stride, self.padding)
-
-    def extra_repr(self):
-        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        return s + ("" if self.bias is not None else ", bias=False")
-
-
-class MaxPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size, self.stride, self.padding = kernel_size, stride or kernel_size, padding
-
-    def forward(self, x):
-        return F.max_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class AvgPool2d(MaxPool2d):
-    def forward(self, x):
-        return F.avg_pool2d(x, self.kernel_size, self.stride, self.padding)
-
-
 class Sequential(Module):
     """Calls its children in order; indexable (`seq[0]`, `seq[1:]`), children named "0", "1", ..."""
 
