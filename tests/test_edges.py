@@ -1,0 +1,90 @@
+"""Regression tests for the edge cases of issue 15: each one returned a silently wrong number before.
+
+Every case ends as either numpy's value / PyTorch's gradient, or a clear error.
+"""
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+
+# -- 1. every .grad owns writable memory ---------------------------------------------------------
+
+def _independent(*arrays):
+    for i, a in enumerate(arrays):
+        assert a.flags.writeable
+        for b in arrays[i + 1:]:
+            assert not np.shares_memory(a, b)
+
+
+def test_grads_passed_through_add_are_not_shared():
+    a, b, c = (mg.tensor(np.full(3, v), requires_grad=True) for v in (1.0, 2.0, 3.0))
+    ((a + b) * c).sum().backward()
+    _independent(a.grad.data, b.grad.data, c.grad.data)
+    a.grad.data *= 0.5  # gradient clipping scales in place: the other gradient must not move
+    np.testing.assert_array_equal(b.grad.data, [3.0, 3.0, 3.0])
+
+
+def test_grad_of_a_sum_is_writable():
+    x = mg.tensor(np.ones((2, 3)), requires_grad=True)
+    x.sum().backward()
+    x.grad.data *= 0.5
+    np.testing.assert_array_equal(x.grad.data, np.full((2, 3), 0.5))
+
+
+def test_seed_array_is_not_stored_as_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    seed = np.array([1.0, 1.0])
+    x.backward(seed)
+    assert not np.shares_memory(x.grad.data, seed)
+    x.grad.data *= 3
+    np.testing.assert_array_equal(seed, [1.0, 1.0])
+
+
+def test_seed_passed_through_to_several_leaves_and_a_retained_root():
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    y = (a + b).retain_grad()
+    seed = np.array([1.0, 2.0])
+    y.backward(seed)
+    _independent(a.grad.data, b.grad.data, y.grad.data, seed)
+
+
+def test_views_of_one_gradient_are_not_shared():
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0], requires_grad=True)
+    (mg.concatenate([a, b]) * 2).reshape(3, 1).sum().backward()
+    _independent(a.grad.data, b.grad.data)
+    a, b = mg.tensor(np.ones((2, 2)), requires_grad=True), mg.tensor(np.ones((2, 2)), requires_grad=True)
+    (mg.stack([a, b]) * 1.0).sum().backward()
+    _independent(a.grad.data, b.grad.data)
+
+
+def test_returned_gradients_are_not_shared():
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    ga, gb = mg.gradients((a + b).sum(), [a, b])
+    _independent(ga.data, gb.data)
+    ga, gb = mg.grad(lambda x, y: (x + y).sum(), argnums=(0, 1))(np.ones(2), np.ones(2))
+    _independent(ga.data, gb.data)
+
+
+def test_create_graph_gradients_are_not_shared_and_stay_differentiable():
+    a, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    (a * a + b).sum().backward(create_graph=True)
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    ga, gb = mg.gradients((a * b + a).sum(), [a, b], create_graph=True)
+    (ga * gb).sum().backward()  # d/da sum((b+1)*a) = b + 1, d/db = a
+    _independent(ga.data, gb.data)
+
+
+def test_a_user_rule_returning_one_array_twice():
+    @mg.primitive
+    def twice(x, y):
+        return 2 * x + 2 * y
+
+    @twice.defvjp
+    def twice_vjp(g, out, x, y):
+        shared = g * 2
+        return shared, shared
+
+    x, y = mg.tensor([1.0], requires_grad=True), mg.tensor([2.0], requires_grad=True)
+    twice(x, y).sum().backward()
+    _independent(x.grad.data, y.grad.data)
