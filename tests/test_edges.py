@@ -88,3 +88,64 @@ def test_a_user_rule_returning_one_array_twice():
     x, y = mg.tensor([1.0], requires_grad=True), mg.tensor([2.0], requires_grad=True)
     twice(x, y).sum().backward()
     _independent(x.grad.data, y.grad.data)
+
+
+# -- 5. registering over an existing rule is refused; primitives never take a built-in's name ------
+
+def test_register_over_an_existing_rule_is_refused():
+    with pytest.raises(ValueError, match="'exp' already has a backward rule.*replace=True"):
+        mg.rules.register("exp", lambda g, out, x: (g,))
+    original = mg.rules.builtin("exp")
+    x = mg.tensor([1.0], requires_grad=True)
+    try:
+        mg.rules.register("exp", lambda g, out, x: (g * 0,), replace=True)
+        mg.exp(x).sum().backward()
+        assert x.grad.item() == 0.0
+    finally:
+        mg.rules.register("exp", original, replace=True)
+    x.grad = None
+    mg.exp(x).sum().backward()
+    assert x.grad.item() == pytest.approx(np.e)
+
+
+def test_a_primitive_named_like_a_builtin_leaves_the_builtin_alone():
+    @mg.primitive
+    def exp(a):
+        return np.exp(a)
+
+    @exp.defvjp
+    def wrong(g, out, a):
+        return (g * 0,)
+
+    try:
+        assert exp.op != "exp"
+        x = mg.tensor([1.0], requires_grad=True)
+        mg.exp(x).sum().backward()
+        assert x.grad.item() == pytest.approx(np.e)
+        x.grad = None
+        exp(x).sum().backward()
+        assert x.grad.item() == 0.0
+    finally:
+        mg.rules._registry.pop(exp.op)
+
+
+def test_an_explicit_primitive_name_that_is_taken_is_refused():
+    square = mg.primitive(lambda a: a * a, name="exp")
+    with pytest.raises(ValueError, match="'exp' already has a backward rule"):
+        square.defvjp(lambda g, out, a: (2 * g * a,))
+
+
+def test_redefining_the_same_primitive_replaces_its_rule():
+    for k in (2.0, 3.0):
+        @mg.primitive
+        def scale(a):
+            return a * k
+
+        @scale.defvjp
+        def scale_vjp(g, out, a, k=k):
+            return (g * k,)
+
+        x = mg.tensor([1.0], requires_grad=True)
+        scale(x).sum().backward()
+        assert x.grad.item() == k
+    mg.rules._registry.pop(scale.op)

@@ -45,9 +45,7 @@ def add_vjp(g, out, a, b):
     return g, g
 
 
-@rules.register_array("add")
-def add_vjp_array(g, out, a, b):
-    return g, g
+rules.register_array("add", add_vjp)  # the same formula serves arrays
 
 
 def sub(a, b):
@@ -59,9 +57,7 @@ def sub_vjp(g, out, a, b):
     return g, (-g if b.requires_grad else None)
 
 
-@rules.register_array("sub")
-def sub_vjp_array(g, out, a, b):
-    return g, (-g if b.requires_grad else None)
+rules.register_array("sub", sub_vjp)  # the same formula serves arrays
 
 
 def mul(a, b):
@@ -121,9 +117,7 @@ def neg_vjp(g, out, x):
     return (-g,)
 
 
-@rules.register_array("neg")
-def neg_vjp_array(g, out, x):
-    return (-g,)
+rules.register_array("neg", neg_vjp)  # the same formula serves arrays
 
 
 # -- unary math --------------------------------------------------------------------------------
@@ -137,9 +131,7 @@ def exp_vjp(g, out, x):
     return (g * out,)
 
 
-@rules.register_array("exp")
-def exp_vjp_array(g, out, x):
-    return (g * out,)
+rules.register_array("exp", exp_vjp)  # the same formula serves arrays
 
 
 def log(x):
@@ -165,9 +157,7 @@ def sqrt_vjp(g, out, x):
     return (g / (out * 2),)
 
 
-@rules.register_array("sqrt")
-def sqrt_vjp_array(g, out, x):
-    return (g / (out * 2),)
+rules.register_array("sqrt", sqrt_vjp)  # the same formula serves arrays
 
 
 def abs(x):  # noqa: A001 - numpy's name
@@ -221,9 +211,7 @@ def tanh_vjp(g, out, x):
     return (g * (1 - out * out),)
 
 
-@rules.register_array("tanh")
-def tanh_vjp_array(g, out, x):
-    return (g * (1 - out * out),)
+rules.register_array("tanh", tanh_vjp)  # the same formula serves arrays
 
 
 def sigmoid(x):
@@ -236,9 +224,7 @@ def sigmoid_vjp(g, out, x):
     return (g * out * (1 - out),)
 
 
-@rules.register_array("sigmoid")
-def sigmoid_vjp_array(g, out, x):
-    return (g * out * (1 - out),)
+rules.register_array("sigmoid", sigmoid_vjp)  # the same formula serves arrays
 
 
 def relu(x):
