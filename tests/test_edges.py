@@ -149,3 +149,44 @@ def test_redefining_the_same_primitive_replaces_its_rule():
         scale(x).sum().backward()
         assert x.grad.item() == k
     mg.rules._registry.pop(scale.op)
+
+
+# -- 2. pow at base 0: PyTorch's zeros, first and second order, the rule and its array twin ---------
+
+@pytest.mark.parametrize("create_graph", [False, True], ids=["array twin", "tensor rule"])
+def test_pow_at_base_zero_first_order(create_graph):
+    a = mg.tensor([0.0, 0.0, 0.0, 2.0], requires_grad=True)
+    b = mg.tensor([0.0, 1.0, 1.5, 0.0], requires_grad=True)
+    ga, gb = mg.gradients((a ** b).sum(), [a, b], create_graph=create_graph)
+    np.testing.assert_array_equal(ga.data, [0.0, 1.0, 0.0, 0.0])
+    np.testing.assert_allclose(gb.data, [0.0, 0.0, 0.0, np.log(2.0)])
+
+
+def test_pow_at_base_zero_second_order():
+    zero = np.zeros(1)
+    for k in (0, 1, 2):
+        d2 = mg.grad(lambda t: mg.grad(lambda u: (u ** k).sum())(t).sum())(zero)
+        assert d2.tolist() == [[0.0], [0.0], [2.0]][k]
+    d2 = mg.grad(lambda t: mg.grad(lambda u: mg.power(0.0, u).sum())(t).sum())(np.array([1.5]))
+    assert d2.tolist() == [0.0]
+
+
+def test_pow_at_base_zero_matches_finite_differences():
+    assert mg.gradcheck(lambda a: a ** np.array([0, 1, 2, 3]), np.zeros(4))
+    assert mg.gradgradcheck(lambda a: a ** np.array([0, 1, 2, 3]), np.zeros(4))
+    assert mg.gradcheck(lambda b: mg.power(np.zeros(3), b), np.array([0.5, 1.0, 2.0]))
+    assert mg.gradgradcheck(lambda b: mg.power(np.zeros(3), b), np.array([0.5, 1.0, 2.0]))
+    assert mg.gradgradcheck(lambda a, b: a ** b, np.array([0.5, 2.0]), np.array([0.0, 0.0]))
+
+
+def test_gradcheck_rejects_a_nan_gradient():
+    @mg.primitive
+    def nan_rule(a):
+        return a * 2
+
+    nan_rule.defvjp(lambda g, out, a: (g * np.nan,))
+    try:
+        with pytest.raises(mg.GradcheckError, match="analytic nan"):
+            mg.gradcheck(nan_rule, np.ones(2))
+    finally:
+        mg.rules._registry.pop(nan_rule.op)

@@ -96,15 +96,33 @@ def power(a, b):
 
 @rules.register("pow")
 def pow_vjp(g, out, a, b):
-    ga = g * b * a ** (b - 1) if a.requires_grad else None
-    gb = g * out * log(a) if b.requires_grad else None
+    # PyTorch's conventions where the formulas give 0 * inf: d(a**0)/da = 0 at a = 0, and
+    # d(0**b)/db = 0 for b >= 0. Those entries are computed at base 1 instead of 0, so that no inf
+    # enters the rule's own graph and the second order is 0 there too, not nan.
+    ga = gb = None
+    if a.requires_grad:
+        zero_power = (b.data == 0) & (a.data == 0)
+        ga = g * b * _base_one_where(zero_power, a) ** (b - 1)
+    if b.requires_grad:
+        zero_base = (a.data == 0) & (b.data >= 0)
+        gb = g * out * log(_base_one_where(zero_base, a))
     return ga, gb
+
+
+def _base_one_where(mask, a):
+    return where(mask, 1.0, a) if mask.any() else a
 
 
 @rules.register_array("pow")
 def pow_vjp_array(g, out, a, b):
-    ga = g * b.data * a.data ** (b.data - 1) if a.requires_grad else None
-    gb = g * out * np.log(a.data) if b.requires_grad else None
+    ad, bd = a.data, b.data
+    ga = gb = None
+    if a.requires_grad:
+        zero_power = (bd == 0) & (ad == 0)
+        ga = g * bd * (np.where(zero_power, 1, ad) if zero_power.any() else ad) ** (bd - 1)
+    if b.requires_grad:
+        zero_base = (ad == 0) & (bd >= 0)
+        gb = g * out * np.log(np.where(zero_base, 1, ad) if zero_base.any() else ad)
     return ga, gb
 
 
