@@ -190,3 +190,48 @@ def test_gradcheck_rejects_a_nan_gradient():
             mg.gradcheck(nan_rule, np.ones(2))
     finally:
         mg.rules._registry.pop(nan_rule.op)
+
+
+# -- 6. arrays the forward read, changed by the caller afterwards, do not change the gradient -------
+
+def _grad_after_mutation(f, mutate, x0):
+    x = mg.tensor(x0, requires_grad=True)
+    y = f(x)
+    mutate()
+    y.sum().backward()
+    return x.grad.data
+
+
+def test_mutating_a_where_mask_after_the_forward():
+    cond = np.array([True, False, True])
+    g = _grad_after_mutation(lambda x: mg.where(cond, x, 0.0), lambda: cond.fill(False), np.ones(3))
+    np.testing.assert_array_equal(g, [1.0, 0.0, 1.0])
+
+
+@pytest.mark.parametrize("wrap", [np.array, list, mg.tensor], ids=["array", "list", "tensor"])
+def test_mutating_an_index_array_after_the_forward(wrap):
+    idx = wrap([0, 0, 2])
+    g = _grad_after_mutation(lambda x: x[idx] * mg.tensor([1.0, 2.0, 3.0]), lambda: idx.__setitem__(0, 1),
+                             np.ones(3))
+    np.testing.assert_array_equal(g, [3.0, 0.0, 3.0])
+
+
+def test_mutating_index_arrays_of_scatter_add_and_index_update():
+    idx = np.array([0, 2])
+    g = _grad_after_mutation(lambda x: mg.scatter_add(x, idx, (4,)) * np.arange(4.0), lambda: idx.fill(1),
+                             np.ones(2))
+    np.testing.assert_array_equal(g, [0.0, 2.0])
+    idx = np.array([0, 2])
+    g = _grad_after_mutation(lambda x: mg.index_update(x, idx, mg.tensor([5.0, 5.0])), lambda: idx.fill(1),
+                             np.ones(3))
+    np.testing.assert_array_equal(g, [0.0, 1.0, 0.0])
+
+
+def test_mutating_clip_bounds_and_labels_after_the_forward():
+    lo = np.array([0.0, 0.0])
+    g = _grad_after_mutation(lambda x: mg.clip(x, lo, None), lambda: lo.fill(5.0), np.ones(2))
+    np.testing.assert_array_equal(g, [1.0, 1.0])
+    labels = np.array([0, 1])
+    g = _grad_after_mutation(lambda x: mg.nn.functional.cross_entropy(x, labels), lambda: labels.fill(2),
+                             np.zeros((2, 3)))
+    np.testing.assert_allclose(g, [[-1 / 3, 1 / 6, 1 / 6], [1 / 6, -1 / 3, 1 / 6]])

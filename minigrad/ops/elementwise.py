@@ -300,7 +300,15 @@ def minimum_vjp_array(g, out, a, b):
 def clip(x, lo=None, hi=None):
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
+    lo, hi = _bound(lo), _bound(hi)
     return record("clip", np.clip(x.data, lo, hi), (x,), lo=lo, hi=hi)
+
+
+def _bound(v):
+    """A clip bound as the rule will read it: arrays copied (the caller may change theirs later)."""
+    if isinstance(v, Tensor):
+        return v.data.copy()
+    return np.array(v) if isinstance(v, (np.ndarray, list)) else v
 
 
 def _inside(x, lo, hi):
@@ -324,7 +332,8 @@ def clip_vjp_array(g, out, x, lo, hi):
 
 
 def where(cond, a, b):
-    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    # a copy: the caller changing the mask after the op must not change the gradient
+    cond = np.array(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         a, b = _pair(a, b)
     else:

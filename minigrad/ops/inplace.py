@@ -87,6 +87,7 @@ def setitem(x, key, value):
 
 def index_update(x, key, value):
     """`x` with `x[key]` replaced by `value`, out of place (what `x[key] = value` records)."""
+    key = _key(key)
     if not _is_basic(key) and not (isinstance(key, np.ndarray) and key.dtype == bool):
         probe = np.zeros(x.shape, dtype=np.int64)
         np.add.at(probe, key, 1)

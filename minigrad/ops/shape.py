@@ -49,10 +49,20 @@ def swapaxes(x, a, b):
 # -- indexing: getitem and its adjoint, a scatter-add -------------------------------------------
 
 def _key(key):
-    """Turn tensors inside an index into arrays (indices are constants, never differentiated)."""
-    if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
-    return key.data if isinstance(key, Tensor) else key
+    """An index as the rule will replay it: indices are constants, never differentiated, so tensors
+    become arrays; arrays and lists are copied, so the caller changing them after the op cannot
+    change its gradient."""
+    if type(key) is tuple:
+        return tuple(_constant(k) for k in key)
+    return _constant(key)
+
+
+def _constant(k):
+    if isinstance(k, Tensor):
+        return k.data.copy()
+    if isinstance(k, (np.ndarray, list)):
+        return np.array(k)
+    return k
 
 
 def _is_basic(key):
@@ -82,6 +92,7 @@ def getitem_vjp_array(g, out, x, key):
 
 def scatter_add(g, key, shape):
     """Zeros of `shape` with `g` added at `x[key]`; repeated integer indices accumulate."""
+    key = _key(key)
     return record("scatter_add", _scatter(g.data, key, shape), (g,), key=key)
 
 
