@@ -304,31 +304,42 @@ class Tape:
         dx, = tape.gradient(y, [x])
 
     A non-persistent tape can answer one `gradient` call; a persistent one keeps its graph.
+    Watching makes a tensor require grad only inside the `with` block (and while `gradient` runs):
+    leaving the block gives every watched tensor back its `requires_grad=False`.
     """
 
     def __init__(self, persistent=False):
         self.persistent = persistent
         self._watched = []
         self._used = False
+        self._inside = False
         self._mode = _GradMode(True)
 
     def __enter__(self):
         self._mode.__enter__()
+        self._inside = True
         return self
 
     def __exit__(self, *exc):
         self._mode.__exit__(*exc)
+        self._inside = False
+        self._set_watched(False)
         return False
 
     def watch(self, *tensors):
         for t in tensors:
             if not isinstance(t, Tensor):
                 raise TypeError(f"Tape.watch needs Tensors, got {type(t).__name__}")
-            if t.data.dtype.kind not in "fc":
-                raise TypeError(f"Tape.watch: only floating-point tensors can be differentiated, got {t.dtype}")
+            if t.data.dtype.kind != "f":
+                raise TypeError(f"Tape.watch: only real floating-point tensors can be differentiated, "
+                                f"got {t.dtype}")
             if not t.requires_grad:
                 t.requires_grad = True
                 self._watched.append(t)
+
+    def _set_watched(self, flag):
+        for t in self._watched:
+            t.requires_grad = flag
 
     def gradient(self, target, sources, output_gradients=None):
         if self._used and not self.persistent:
@@ -340,15 +351,18 @@ class Tape:
         if not target.requires_grad:
             gs = [None] * len(srcs)
         else:
-            gs = gradients(target, srcs, grad=output_gradients, retain_graph=self.persistent)
+            self._set_watched(True)  # after the block the watched tensors are plain again
+            try:
+                gs = gradients(target, srcs, grad=output_gradients, retain_graph=self.persistent)
+            finally:
+                self._set_watched(self._inside)
         if not self.persistent:
             self.release()
         return gs[0] if single else gs
 
     def release(self):
         """Stop treating the watched tensors as requiring grad."""
-        for t in self._watched:
-            t.requires_grad = False
+        self._set_watched(False)
         self._watched.clear()
 
 

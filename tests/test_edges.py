@@ -235,3 +235,27 @@ def test_mutating_clip_bounds_and_labels_after_the_forward():
     g = _grad_after_mutation(lambda x: mg.nn.functional.cross_entropy(x, labels), lambda: labels.fill(2),
                              np.zeros((2, 3)))
     np.testing.assert_allclose(g, [[-1 / 3, 1 / 6, 1 / 6], [1 / 6, -1 / 3, 1 / 6]])
+
+
+# -- 7. mg.Tape gives watched tensors back their requires_grad when the block ends ------------------
+
+def test_tape_restores_requires_grad_without_a_gradient_call():
+    w = mg.tensor([1.0, 2.0])
+    with mg.Tape() as tape:
+        tape.watch(w)
+        (w * w).sum()
+    assert not w.requires_grad
+    assert not (w * 2).requires_grad
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_tape_gradient_after_the_block_still_works(persistent):
+    w = mg.tensor([1.0, 2.0])
+    with mg.Tape(persistent=persistent) as tape:
+        tape.watch(w)
+        loss = (w * w).sum()
+    assert not w.requires_grad
+    np.testing.assert_array_equal(tape.gradient(loss, [w])[0].data, [2.0, 4.0])
+    assert not w.requires_grad
+    if persistent:
+        np.testing.assert_array_equal(tape.gradient(loss, w).data, [2.0, 4.0])
