@@ -76,9 +76,8 @@ class Tensor:
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         data = np.asarray(data, dtype=dtype)
-        if requires_grad and data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require grad; got dtype {data.dtype} "
-                            f"(pass dtype=np.float32 or np.float64)")
+        if requires_grad and data.dtype.kind != "f":
+            _refuse_grad(data.dtype)
         self.data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
@@ -146,8 +145,8 @@ class Tensor:
         return view_of(_wrap(self.data), self)
 
     def requires_grad_(self, flag=True):
-        if flag and self.data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require grad; got dtype {self.dtype}")
+        if flag and self.data.dtype.kind != "f":
+            _refuse_grad(self.dtype)
         if not flag and self._node is not None:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use .detach() instead")
         self.requires_grad = bool(flag)
@@ -164,6 +163,14 @@ class Tensor:
     def backward(self, grad=None, retain_graph=False, create_graph=False):
         from .engine import backward
         backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
+
+
+def _refuse_grad(dtype):
+    if dtype.kind == "c":
+        raise TypeError(f"complex tensors cannot require grad (dtype {dtype}): minigrad differentiates "
+                        f"real values only; treat the real and imaginary parts as two real tensors")
+    raise TypeError(f"only floating-point tensors can require grad; got dtype {dtype} "
+                    f"(pass dtype=np.float32 or np.float64)")
 
 
 def _wrap(data):

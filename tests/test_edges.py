@@ -259,3 +259,27 @@ def test_tape_gradient_after_the_block_still_works(persistent):
     assert not w.requires_grad
     if persistent:
         np.testing.assert_array_equal(tape.gradient(loss, w).data, [2.0, 4.0])
+
+
+# -- 4. complex values are refused wherever a gradient would need them -----------------------------
+
+def test_complex_tensors_cannot_require_grad():
+    z = np.array([1 + 2j])
+    for make in (lambda: mg.Tensor(z, requires_grad=True), lambda: mg.tensor(z, requires_grad=True),
+                 lambda: mg.tensor(z).requires_grad_(), lambda: mg.Tape().watch(mg.tensor(z)),
+                 lambda: mg.grad(lambda t: mg.abs(t * t).sum())(z)):
+        with pytest.raises(TypeError, match="complex|real floating-point"):
+            make()
+
+
+def test_complex_intermediates_are_refused():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError, match="complex gradient reached a real input"):
+        mg.abs(x * (1 + 2j)).sum().backward()
+    with pytest.raises(TypeError, match="complex"):
+        (x * 1j).sum().backward()
+    with pytest.raises(TypeError, match="real values only"):
+        x.astype(np.complex128)
+    with mg.no_grad():
+        assert x.astype(np.complex128).dtype == np.complex128
+    assert (mg.tensor([1 + 1j]) * 2).tolist() == [2 + 2j]  # complex values without gradients still work

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules
-from ..tensor import Tensor, _wrap, as_tensor, record
+from ..tensor import Tensor, _wrap, as_tensor, is_grad_enabled, record
 
 
 def _pair(a, b):
@@ -365,6 +365,9 @@ def astype(x, dtype):
         return x
     if dtype.kind not in "fc":  # an integer or bool result has no gradient
         return _wrap(x.data.astype(dtype))
+    if dtype.kind == "c" and x.requires_grad and is_grad_enabled():
+        raise TypeError(f"astype({dtype}) of a tensor that requires grad: minigrad differentiates real "
+                        f"values only (complex intermediates are refused); detach() it first")
     return record("cast", x.data.astype(dtype), (x,))
 
 
