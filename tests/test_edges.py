@@ -283,3 +283,48 @@ def test_complex_intermediates_are_refused():
     with mg.no_grad():
         assert x.astype(np.complex128).dtype == np.complex128
     assert (mg.tensor([1 + 1j]) * 2).tolist() == [2 + 2j]  # complex values without gradients still work
+
+
+# -- 8. smaller ones -------------------------------------------------------------------------------
+
+def test_flatten_checks_its_dims_like_torch():
+    with pytest.raises(ValueError, match="start_dim 1 is out of range for a tensor of shape \\(3,\\)"):
+        mg.flatten(mg.tensor([1.0, 2.0, 3.0]), 1)
+    with pytest.raises(ValueError, match="start_dim 2 comes after end_dim 1"):
+        mg.flatten(mg.tensor(np.ones((2, 3, 4))), 2, 1)
+    assert mg.flatten(mg.tensor(np.ones((2, 3, 4))), -2).shape == (2, 12)
+    assert mg.flatten(mg.tensor(np.ones((0, 3, 4))), 1).shape == (0, 12)
+    assert mg.flatten(mg.tensor(5.0)).shape == (1,)
+    with pytest.raises(ValueError, match="out of range"):
+        mg.nn.Flatten()(mg.tensor([1.0, 2.0]))
+
+
+def test_tie_conventions_of_max_and_max_pool_differ_as_documented():
+    x = mg.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    mg.nn.functional.max_pool2d(x, 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], [[1.0, 0.0], [0.0, 0.0]])  # the first maximum
+    x.grad = None
+    mg.max(x, axis=(2, 3)).sum().backward()
+    np.testing.assert_array_equal(x.grad.data[0, 0], np.full((2, 2), 0.25))  # shared equally
+
+
+def test_a_value_error_that_is_not_about_broadcasting_keeps_numpys_message():
+    with pytest.raises(ValueError, match="^pow: Integers to negative integer powers are not allowed"):
+        mg.tensor([2, 3]) ** -2
+    with pytest.raises(ValueError, match="add: operands of shapes \\(2,\\) and \\(3,\\) cannot be broadcast"):
+        mg.tensor([1.0, 2.0]) + np.ones(3)
+    with pytest.raises(ValueError, match="^where: operands of shapes \\(2,\\), \\(3,\\) and \\(\\) cannot be"):
+        mg.where(np.ones(2, bool), np.ones(3), 0.0)
+    with pytest.raises(ValueError, match="read-only"):
+        x = mg.broadcast_to(mg.tensor([1.0]), (3,))
+        x += 1
+
+
+def test_numpy_floor_matches_what_the_code_uses():
+    import re
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent
+    floor = re.search(r'"numpy>=([\d.]+)"', (root / "pyproject.toml").read_text()).group(1)
+    uses_exceptions = any("np.exceptions" in p.read_text() for p in (root / "minigrad").rglob("*.py"))
+    if uses_exceptions:  # numpy.exceptions appeared in 1.25
+        assert tuple(map(int, floor.split("."))) >= (1, 25)

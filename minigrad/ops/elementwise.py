@@ -29,9 +29,20 @@ def _binary(op, fn, a, b):
         a, b = _pair(a, b)
     try:
         data = fn(a.data, b.data)
-    except ValueError:
-        raise ValueError(f"{op}: operands of shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    except ValueError as e:
+        raise _value_error(op, e, a.shape, b.shape) from None
     return record(op, data, (a, b))
+
+
+def _value_error(op, e, *shapes):
+    """numpy's ValueError from `op`, named: a broadcasting one names the shapes; any other (an
+    integer to a negative power, a read-only output...) keeps numpy's own message."""
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join(map(str, shapes[:-1])) + f" and {shapes[-1]}"
+        return ValueError(f"{op}: operands of shapes {listed} cannot be broadcast together")
+    return ValueError(f"{op}: {e}")
 
 
 # -- arithmetic ------------------------------------------------------------------------------
@@ -340,8 +351,8 @@ def where(cond, a, b):
         a, b = as_tensor(a), as_tensor(b)
     try:
         data = np.where(cond, a.data, b.data)
-    except ValueError:
-        raise ValueError(f"where: cond {cond.shape}, a {a.shape} and b {b.shape} cannot be broadcast together") from None
+    except ValueError as e:
+        raise _value_error("where", e, cond.shape, a.shape, b.shape) from None
     return record("where", data, (a, b), cond=cond)
 
 

@@ -53,7 +53,9 @@ def _inplace(op, ufunc, symbol):
             ufunc(x.data, value, out=x.data)
         except (TypeError, np.exceptions.DTypePromotionError) as e:
             raise TypeError(f"in-place {symbol} cannot store a result in a {x.dtype} tensor: {e}") from None
-        except ValueError:
+        except ValueError as e:
+            if np.broadcast_shapes(x.shape, np.shape(value)) == x.shape:
+                raise ValueError(f"in-place {symbol}: {e}") from None  # a read-only tensor, say
             raise ValueError(f"in-place {symbol}: operand of shape {np.shape(value)} does not broadcast "
                              f"to the tensor's shape {x.shape}") from None
         _owner(x)._version += 1

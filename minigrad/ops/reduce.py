@@ -1,7 +1,8 @@
 """Reductions and the normalisations built on them (softmax, log_softmax, logsumexp).
 
 `axis` is an int, a tuple of ints or None (all axes), negative counting from the end; `keepdims`
-as in numpy. Ties in max/min share the gradient equally among all maximal elements.
+as in numpy. Ties in max/min share the gradient equally among all maximal elements, as torch.amax
+does (max_pool2d instead gives each window's gradient to its first maximum, as PyTorch's does).
 """
 from __future__ import annotations
 

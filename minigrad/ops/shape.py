@@ -178,9 +178,26 @@ rules.register_array("pad", pad_vjp)  # slicing reads the same on arrays
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    end = end_dim % x.ndim if x.ndim else 0
-    shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1:]
-    return reshape(x, shape)
+    """Merge dims start_dim..end_dim into one, as torch.flatten (a 0-d tensor becomes shape (1,)).
+
+    >>> import minigrad as mg
+    >>> mg.flatten(mg.tensor([[[1.0, 2.0]], [[3.0, 4.0]]]), 1).shape
+    (2, 2)
+    >>> mg.flatten(mg.tensor([1.0, 2.0]), 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: flatten: start_dim 1 is out of range for a tensor of shape (2,) (valid: -1..0)
+    """
+    n = max(x.ndim, 1)
+    for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if not -n <= d < n:
+            raise ValueError(f"flatten: {name} {d} is out of range for a tensor of shape {x.shape} "
+                             f"(valid: {-n}..{n - 1})")
+    start, end = start_dim % n, end_dim % n
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
+    merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
 def expand_dims(x, axis):
