@@ -11,6 +11,7 @@ import contextvars
 import itertools
 import os
 import sys
+import weakref
 
 import numpy as np
 
@@ -71,7 +72,8 @@ def _is_internal(filename):
 class Tensor:
     """An n-dimensional array that remembers how it was computed (when it requires grad)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_base", "_retain", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_base", "_views", "_retain", "name",
+                 "__weakref__")
     __array_priority__ = 100  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
@@ -84,6 +86,7 @@ class Tensor:
         self._node = None
         self._version = 0     # bumped by every in-place change; saved by nodes, checked by backward
         self._base = None     # the tensor whose memory this one views (shares its version counter)
+        self._views = None    # weak references to the views of this tensor's memory (see view_of)
         self._retain = False
         self.name = name
 
@@ -141,8 +144,12 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def detach(self):
-        """The same values, cut off from the tape (shares memory, like torch.Tensor.detach)."""
-        return view_of(_wrap(self.data), self)
+        """The same values, cut off from the tape (shares memory, like torch.Tensor.detach): an
+        in-place change of either bumps the version both are checked against, but the detached
+        tensor is not a view whose history follows the original's."""
+        out = _wrap(self.data)
+        out._base = _owner(self)
+        return out
 
     def requires_grad_(self, flag=True):
         if flag and self.data.dtype.kind != "f":
@@ -182,16 +189,33 @@ def _wrap(data):
     t._node = None
     t._version = 0
     t._base = None
+    t._views = None
     t._retain = False
     t.name = None
     return t
 
 
 def view_of(out, x):
-    """Mark `out` as sharing `x`'s memory, so an in-place change of either is seen by both."""
+    """Mark `out` as sharing `x`'s memory, so an in-place change of either is seen by both.
+
+    The owner of the memory keeps weak references to its views: an in-place change recorded on the
+    tape must know whether a live view would see values its history does not explain.
+    """
     if np.may_share_memory(out.data, x.data):  # bounds check only: cheap, errs on the safe side
-        out._base = _owner(x)
+        owner = out._base = _owner(x)
+        views = owner._views
+        if views is None:
+            owner._views = [weakref.ref(out)]
+        else:
+            views.append(weakref.ref(out))
+            if len(views) % 64 == 0:  # drop dead ones now and then: a parameter's .T every step
+                views[:] = [r for r in views if r() is not None]
     return out
+
+
+def live_views(t):
+    """The views of `t`'s memory that are still alive."""
+    return [v for v in map(lambda r: r(), t._views or ()) if v is not None]
 
 
 def record(op, data, inputs, **attrs):

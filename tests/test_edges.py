@@ -328,3 +328,85 @@ def test_numpy_floor_matches_what_the_code_uses():
     uses_exceptions = any("np.exceptions" in p.read_text() for p in (root / "minigrad").rglob("*.py"))
     if uses_exceptions:  # numpy.exceptions appeared in 1.25
         assert tuple(map(int, floor.split("."))) >= (1, 25)
+
+
+# -- 3. in-place changes and views inside a graph: numpy's values, exact gradients -------------------
+
+def test_inplace_on_a_view_writes_through_and_differentiates():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    base = mg.tensor(np.zeros(4))
+    v = base[1:3]
+    v += w
+    np.testing.assert_array_equal(base.data, [0.0, 1.0, 2.0, 0.0])  # numpy: the base sees it
+    assert base.requires_grad and v.requires_grad
+    (base * mg.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [10.0, 100.0])
+
+
+def test_an_earlier_view_sees_an_item_assignment_and_its_gradient():
+    w = mg.tensor([5.0, 6.0], requires_grad=True)
+    h = mg.tensor(np.arange(4.0))
+    head = h[:2]
+    h[0] = w[0]
+    np.testing.assert_array_equal(head.data, [5.0, 1.0])
+    (head * head).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [10.0, 0.0])
+
+
+def test_views_of_views_reshapes_and_transposes_follow_the_change():
+    w = mg.tensor(np.arange(1.0, 7.0).reshape(2, 3), requires_grad=True)
+    x = mg.tensor(np.zeros((3, 4)), requires_grad=True)
+    h = x * 1.0
+    t = h.T                    # (4, 3), a transposed view
+    corner = t[1:3, ::2]       # (2, 2) view of a view: h[0, 1:3] and h[2, 1:3]
+    flat = h.reshape(-1)       # a reshape view
+    corner *= w[:, :2]         # zeros stay zero: the values come from the add below
+    corner += w[:, 1:]
+    ref = np.zeros((3, 4))
+    ref.T[1:3, ::2] += w.data[:, 1:]
+    np.testing.assert_array_equal(h.data, ref)
+    np.testing.assert_array_equal(flat.data, ref.reshape(-1))
+    u = np.random.default_rng(0).standard_normal(12)
+    (flat * flat * u).sum().backward()
+    g_corner = (2 * ref.reshape(-1) * u).reshape(3, 4).T[1:3, ::2]
+    g = np.zeros((2, 3))
+    g[:, 1:] = g_corner  # the *= contributes corner's old value, 0
+    np.testing.assert_allclose(w.grad.data, g)
+    np.testing.assert_allclose(x.grad.data.T[1:3, ::2], g_corner * w.data[:, :2])
+
+
+def test_inplace_and_views_match_finite_differences_first_and_second_order():
+    def f(w):
+        h = w * 1.5
+        h += w * w
+        h[1:3] = h[0:2] - 2.0   # reads a view of h, then writes over part of it
+        tail = h[2:]
+        tail *= mg.tanh(w[:2])  # through a view
+        h.reshape(2, 2)[:, 0] -= w[3] * w[1]
+        return h * h[::-1]
+    w0 = np.array([0.3, -0.7, 1.1, 0.4])
+    ref = w0 * 1.5 + w0 * w0
+    ref[1:3] = ref[0:2] - 2.0
+    ref[2:] *= np.tanh(w0[:2])
+    ref.reshape(2, 2)[:, 0] -= w0[3] * w0[1]
+    np.testing.assert_allclose(f(mg.tensor(w0)).data, ref * ref[::-1])
+    assert mg.gradcheck(f, w0) and mg.gradgradcheck(f, w0)
+
+
+def test_in_place_refusals_that_remain():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    leaf = mg.tensor(np.zeros(2), requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+        leaf[0:1] += w[:1]
+    d = (w * 1.0).detach()
+    with pytest.raises(RuntimeError, match="detached tensor"):
+        d += w
+    b = mg.broadcast_to(w * 1.0, (3, 2))
+    with pytest.raises(ValueError, match="read-only"):
+        b += w
+    h = w * 1.0
+    view = h[:1]
+    y = (view * view).sum()   # mul saved the view's value ...
+    h[0] = w[1]               # ... which this changes
+    with pytest.raises(RuntimeError, match="modified in place"):
+        y.backward()
