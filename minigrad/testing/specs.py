@@ -161,6 +161,8 @@ def _getitem(d):
     key = d.choice([
         0, -1, slice(None, None, 2), (Ellipsis, 0), (None, slice(1, None)),
         np.array([d.integers(0, n - 1) for _ in range(4)]),          # repeats accumulate
+        np.array([d.integers(-n, n - 1) for _ in range(3)]),         # negative indices, maybe repeated
+        slice(1, 1),                                                    # an empty selection
         d.array(shape) > 0,                                             # boolean mask
     ])
     return (lambda x: x[key]), [d.array(shape)]
