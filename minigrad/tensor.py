@@ -132,6 +132,11 @@ class Tensor:
 
     __hash__ = object.__hash__  # comparisons are elementwise, but tensors still key dicts by identity
 
+    def __getstate__(self):  # pickle and deepcopy: a copy has no views yet (weak references don't pickle)
+        state = {k: getattr(self, k) for k in Tensor.__slots__ if k != "__weakref__" and hasattr(self, k)}
+        state["_views"] = None
+        return None, state
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=60)
         extra = ""

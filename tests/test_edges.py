@@ -410,3 +410,14 @@ def test_in_place_refusals_that_remain():
     h[0] = w[1]               # ... which this changes
     with pytest.raises(RuntimeError, match="modified in place"):
         y.backward()
+
+
+def test_a_tensor_with_views_pickles_and_deepcopies():
+    import copy
+    import pickle
+    lin = mg.nn.Linear(3, 2)
+    view = lin.weight.T  # the weight now knows its view
+    for clone in (pickle.loads(pickle.dumps(lin)), copy.deepcopy(lin)):
+        np.testing.assert_array_equal(clone.weight.data, lin.weight.data)
+        assert clone.weight._views is None
+    assert view._base is lin.weight
