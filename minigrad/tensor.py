@@ -218,7 +218,7 @@ def view_of(out, x):
     return out
 
 
-def live_views(t):
+def _live_views(t):
     """The views of `t`'s memory that are still alive."""
     return [v for v in map(lambda r: r(), t._views or ()) if v is not None]
 

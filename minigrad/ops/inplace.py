@@ -17,7 +17,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .. import rules
-from ..tensor import Node, Tensor, _owner, _versions, _wrap, is_grad_enabled, live_views, record
+from ..tensor import Node, Tensor, _live_views, _owner, _versions, _wrap, is_grad_enabled, record
 from .elementwise import add, div, mul, sub
 from .shape import _is_basic, _key
 
@@ -52,7 +52,7 @@ def _rebase(x, new, what, region=None, aliases=None):
                          f"an in-place change cannot change the shape")
     if new.dtype != x.dtype:  # numpy keeps the destination's dtype in place
         new = new.astype(x.dtype)
-    views = live_views(x)
+    views = _live_views(x)
     old = _wrap(x.data.copy() if views else x.data)
     old.requires_grad, old._node, old._version = x.requires_grad, x._node, x._version
     bumped = x._version + 1  # earlier nodes that saved x itself must see that it changed
