@@ -421,3 +421,20 @@ def test_a_tensor_with_views_pickles_and_deepcopies():
         np.testing.assert_array_equal(clone.weight.data, lin.weight.data)
         assert clone.weight._views is None
     assert view._base is lin.weight
+
+
+def test_writes_through_reversed_fancy_and_zero_dimensional_views():
+    def program(lib_index, w, h):
+        r = h[::-1]                                  # negative strides
+        r[lib_index] = w[:2] * 3.0                   # a fancy key through a view
+        e = h.reshape(2, 2)[1][::-1][0, ...]         # a 0-d view of a view of a view
+        e += w[0]
+        q = h.reshape(2, 2).T
+        q[:, 1] *= w[2]
+        return h * h
+
+    w0 = np.array([0.3, -0.8, 1.2, 0.5])
+    ref = program([0, 2], w0, w0 * 1.0)
+    f = lambda w: program(np.array([0, 2]), w, w * 1.0)  # noqa: E731
+    np.testing.assert_allclose(f(mg.tensor(w0)).data, ref)
+    assert mg.gradcheck(f, w0) and mg.gradgradcheck(f, w0)
