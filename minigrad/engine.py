@@ -60,10 +60,12 @@ def sum_to(g, shape, op="?"):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _check_versions(node):
+def _check_versions(node, for_others=False):
+    """Raise, naming the input, if an input whose value the rule reads changed in place since the op
+    ran (`for_others`: the rule reads an input only for the other inputs' gradients)."""
     for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
         now = _owner(t)._version
-        if now != v:
+        if now != v and not (for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
             where = f" (created at {node.where})" if node.where else ""
             raise RuntimeError(
                 f"input {i} (shape {t.shape}) of {node.op!r}{where} was modified in place after the op "
@@ -80,8 +82,9 @@ def _anomaly_check(node, grads):
 
 
 class _RulesInForce(dict):
-    """op -> (rule, its array twin or None, whether it reads input values), looked up once per op
-    per backward pass: the overrides in force cannot change while the pass runs."""
+    """op -> (rule, its array twin or None, whether it reads input values, whether only for the other
+    inputs' gradients), looked up once per op per backward pass: the overrides in force cannot change
+    while the pass runs."""
 
     def __init__(self, plain):
         super().__init__()
@@ -90,7 +93,7 @@ class _RulesInForce(dict):
     def __missing__(self, op):
         rule = rules.get(op)
         twin = rules.array_rule(op, rule) if self.plain else None
-        entry = self[op] = (rule, twin, rules.reads_values(op, rule))
+        entry = self[op] = (rule, twin, rules.reads_values(op, rule), rules.reads_for_others(op, rule))
         return entry
 
 
@@ -101,9 +104,9 @@ def _call_rule(node, out, g, in_force):
     twin runs when it has one, so the common case costs numpy calls, not recorded minigrad ops.
     Otherwise `g` and the results are Tensors, recorded so they can be differentiated again.
     """
-    rule, twin, reads = in_force[node.op]
+    rule, twin, reads, for_others = in_force[node.op]
     if reads and _versions(node.inputs) != node.versions:
-        _check_versions(node)  # raises, naming the input that changed
+        _check_versions(node, for_others)  # raises, naming the input that changed
     if twin is not None:
         grads = twin(g, out.data, *node.inputs, **node.attrs)
     else:
