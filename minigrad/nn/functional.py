@@ -86,7 +86,7 @@ def linear(x, weight, bias=None):
     return record("linear", out, (x, weight) if bias is None else (x, weight, bias))
 
 
-@rules.register("linear")
+@rules.register("linear", for_others=True)
 def linear_vjp(g, out, x, weight, *bias):
     """The rule of `linear`: g W for x, g^T x for W, g summed over the batch for b (only those needed)."""
     return _linear_grads(g, x, weight, bias[0] if bias else None)

@@ -34,7 +34,8 @@ def _class_labels(x, labels, fn, ignore_index=None):
         raise ValueError(f"{fn}: expected input of shape (N, C) or (N, C, d1, ...), got {x.shape}")
     n, c = x.shape[:2]
     want = (n,) + x.shape[2:]
-    arr = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    # a copy: the rules read the labels, which the caller may change after the forward
+    arr = np.array(labels.data if isinstance(labels, Tensor) else labels)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{fn}: labels must be integer class indices, got dtype {arr.dtype}")
     if arr.shape != want:

@@ -62,6 +62,9 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """Max over kh x kw windows (stride defaults to the kernel size); padding counts as -inf.
 
+    Ties: each window's gradient goes to its first maximum in row-major order, as in PyTorch's
+    max_pool2d (`mg.max` instead shares it equally among tied maxima, as torch.amax does).
+
     >>> import minigrad as mg
     >>> x = mg.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
     >>> y, i = max_pool2d(x, 2, return_indices=True)
