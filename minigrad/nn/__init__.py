@@ -1,5 +1,5 @@
 """Neural-network layers, PyTorch-style: `mg.nn.Linear`, `mg.nn.functional as F`, `mg.nn.init`."""
-from . import functional, init
+from . import functional, init, utils
 from . import explain  # noqa: F401 - registers the "positive_paths" rule preset in mg.rules
 from .init import manual_seed
 from .layers import (CrossEntropyLoss, Dropout, Flatten, Identity, Linear, LogSoftmax,
@@ -14,7 +14,7 @@ from .pool_layers import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1
 from .pool_layers import __all__ as _pool_all
 
 __all__ = ["Module", "Parameter", "Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "MaxPool2d", "AvgPool2d", "Sequential", "ModuleList", "ReLU", "Tanh", "Sigmoid", "Identity", "Softmax",
-           "LogSoftmax", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss", "functional", "init",
+           "LogSoftmax", "Flatten", "Dropout", "CrossEntropyLoss", "NLLLoss", "MSELoss", "functional", "init", "utils",
            "manual_seed"]
 from .activations import (CELU, ELU, GELU, GLU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid, Mish,
                           PReLU, ReLU6, SELU, SiLU, Softmin, Softplus, Softsign)

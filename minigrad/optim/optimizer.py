@@ -1,4 +1,4 @@
-"""Optimizers with PyTorch's update formulas: SGD (momentum, Nesterov, weight decay), Adam, AdamW.
+"""The optimizer base class: parameter groups, scratch buffers, state dicts (PyTorch's layout).
 
 Updates happen in place on each parameter's array through a preallocated scratch buffer: `W -= lr * g`
 would allocate a weight-sized temporary every step. A gradient array may be shared with other tensors,
@@ -7,14 +7,9 @@ Hyperparameters live in `param_groups` (a list of dicts, as in PyTorch), so `gro
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from .tensor import Tensor
-
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
-
+from ..tensor import Tensor
 
 class Optimizer:
     def __init__(self, params, defaults):
@@ -69,6 +64,8 @@ class Optimizer:
                 p.grad = None
 
     def step(self):
+        """Update every parameter that has a gradient."""
+        self._stepped = True  # lr schedulers warn when they are stepped before the optimizer
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
@@ -150,102 +147,3 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(g.items()) if k != "params"]
         return "\n".join(lines) + "\n)"
-
-
-class SGD(Optimizer):
-    """p -= lr * d, d = g + wd*p; with momentum b = m*b + (1-dampening)*d, d = b (or d + m*b: Nesterov)."""
-
-    def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False, *, dampening=0.0):
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: nesterov=True needs momentum > 0 and dampening = 0")
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
-
-    def _validate(self, group):
-        super()._validate(group)
-        if not group["momentum"] >= 0:
-            raise ValueError(f"SGD: invalid momentum={group['momentum']} (must be >= 0)")
-
-    def _update(self, p, g, group):
-        lr, m, damp = group["lr"], group["momentum"], group["dampening"]
-        tmp, = self._buffers(p, 1)
-        d = self._decayed(p, g, group["weight_decay"], tmp)
-        if m:
-            st = self.state.setdefault(p, {})
-            buf = st.get("momentum_buffer")
-            if buf is None:
-                buf = st["momentum_buffer"] = np.array(d, dtype=p.dtype, copy=True)
-            else:
-                buf *= m
-                if damp:
-                    np.multiply(d, 1 - damp, out=tmp)
-                    buf += tmp
-                else:
-                    buf += d
-            if group["nesterov"]:
-                # p -= lr * (d + m * buf), as two scaled subtractions through the one scratch buffer
-                np.multiply(d, lr, out=tmp)
-                p.data -= tmp
-                np.multiply(buf, lr * m, out=tmp)
-                p.data -= tmp
-                return
-            d = buf
-        np.multiply(d, lr, out=tmp)
-        p.data -= tmp
-
-
-class Adam(Optimizer):
-    """Adam (Kingma & Ba) as PyTorch computes it; weight_decay adds wd*p to the gradient (L2)."""
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
-
-    def _validate(self, group):
-        super()._validate(group)
-        b1, b2 = group["betas"]
-        if not (0 <= b1 < 1 and 0 <= b2 < 1):
-            raise ValueError(f"{type(self).__name__}: invalid betas={group['betas']} (each must be in [0, 1))")
-        if not group["eps"] >= 0:
-            raise ValueError(f"{type(self).__name__}: invalid eps={group['eps']} (must be >= 0)")
-
-    def _decay(self, p, g, group, bufs):
-        return self._decayed(p, g, group["weight_decay"], bufs[1])
-
-    def _update(self, p, g, group):
-        lr, eps = group["lr"], group["eps"]
-        b1, b2 = group["betas"]
-        bufs = self._buffers(p, 2)
-        tmp = bufs[0]
-        d = self._decay(p, g, group, bufs)
-        st = self.state.get(p)
-        if st is None:
-            st = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(p.data), "exp_avg_sq": np.zeros_like(p.data)}
-        st["step"] += 1
-        t = st["step"]
-        m, v = st["exp_avg"], st["exp_avg_sq"]
-        m *= b1
-        np.multiply(d, 1 - b1, out=tmp)
-        m += tmp
-        v *= b2
-        np.multiply(d, d, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
-        # p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
-        np.sqrt(v, out=tmp)
-        tmp /= math.sqrt(1 - b2 ** t)
-        tmp += eps
-        np.divide(m, tmp, out=tmp)
-        tmp *= lr / (1 - b1 ** t)
-        p.data -= tmp
-
-
-class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr*wd before the Adam step."""
-
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
-        super().__init__(params, lr, betas, eps, weight_decay)
-
-    def _decay(self, p, g, group, bufs):
-        if group["weight_decay"]:
-            p.data *= 1 - group["lr"] * group["weight_decay"]
-        return g
