@@ -12,6 +12,15 @@ import numpy as np
 from ..tensor import Tensor
 
 class Optimizer:
+    """Base class: parameter groups (`param_groups`, PyTorch's layout), per-parameter `state`,
+    `zero_grad`, `step` (subclasses give `_update`), and `state_dict` / `load_state_dict`.
+
+        >>> w = mg.nn.Parameter([1.0, 2.0], dtype=np.float64)
+        >>> opt = mg.optim.SGD([{"params": [w], "lr": 0.5}], lr=0.1)
+        >>> opt.param_groups[0]["lr"]
+        0.5
+    """
+
     def __init__(self, params, defaults):
         if isinstance(params, Tensor):
             raise TypeError("params must be an iterable of tensors (e.g. model.parameters()), got a single Tensor")
