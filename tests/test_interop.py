@@ -58,7 +58,7 @@ def _name(func):
 
 
 def _as_tuple(x):
-    return x if isinstance(x, tuple) else (x,)
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)  # numpy's splits return lists
 
 
 @pytest.mark.parametrize("func", list(TABLE), ids=[_name(f) for f in TABLE])
@@ -69,6 +69,8 @@ def test_every_table_entry_runs_its_op(func):
     tensors = [mg.tensor(x, requires_grad=True) for x in inputs]
     args, kwargs = make(*tensors)
     got = func(*args, **kwargs)
+    assert len(_as_tuple(got)) == len(_as_tuple(want))
+    assert getattr(got, "_fields", None) == getattr(want, "_fields", None)  # numpy's namedtuple, field by field
     for w, g in zip(_as_tuple(want), _as_tuple(got)):
         w = np.asarray(w)
         if isinstance(g, mg.Tensor):
