@@ -237,7 +237,7 @@ X = mg.tensor(np.zeros((2, 3)))
     (lambda: mg.vsplit(mg.tensor([1.0]), 1), ValueError, "2 or more dimensions"),
     (lambda: mg.dsplit(X, 1), ValueError, "3 or more dimensions"),
     (lambda: mg.hsplit(mg.tensor(1.0), 1), ValueError, "1 or more dimensions"),
-    (lambda: mg.hstack(X), TypeError, "sequence"),
+    (lambda: mg.hstack(mg.tensor(1.0)), TypeError, "sequence .*not a 0-d tensor"),
     (lambda: mg.vstack([X, mg.tensor(np.zeros((1, 2)))]), ValueError, "concatenate along axis 0"),
     (lambda: mg.fliplr(mg.tensor([1.0])), ValueError, "at least 2-D"),
     (lambda: mg.take(X, [6]), IndexError, "index 6 is out of bounds"),

@@ -90,8 +90,11 @@ def dsplit(ary, indices_or_sections):
 
 
 def _as_list(tup, lift):
-    if isinstance(tup, (Tensor, np.ndarray)):
-        raise TypeError("arrays to stack must be passed as a sequence (a list or tuple), not a single tensor")
+    if isinstance(tup, (Tensor, np.ndarray)):  # numpy's: an array is the sequence of its sub-arrays on axis 0
+        if tup.ndim == 0:
+            raise TypeError("arrays to stack must be passed as a sequence (a list, a tuple or a tensor of at "
+                            "least 1 dimension), not a 0-d tensor")
+        tup = list(tup)
     like = next((t for t in tup if isinstance(t, Tensor)), None)
     out = lift(*[as_tensor(t, like=like) for t in tup]) if tup else ()
     return [out] if isinstance(out, Tensor) else list(out)

@@ -170,6 +170,8 @@ def _join_case(name, lift):
     @case(name)
     def build(d):
         base = d.shape(min_dims=0, max_dims=3)
+        if d.integers(0, 3) == 0:  # one array: the sequence of its sub-arrays along axis 0, as numpy takes it
+            return (lambda lib, x: getattr(lib, name)(x)), [d.array((d.integers(1, 3),) + base)]
         shapes = [lift(base, d) for _ in range(d.integers(1, 3))]
         return (lambda lib, *xs: getattr(lib, name)(list(xs))), [d.array(s) for s in shapes]
 
