@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import minigrad as mg
+from minigrad.ops.decomp import numpy_qr
 from minigrad.ops.numpy_api import TABLE
 from minigrad.testing import SPECS, HypothesisDraw
 
@@ -435,9 +436,21 @@ def test_table_maps_numpy_names_to_ours():
     for np_fn, name in [(np.dot, "dot"), (np.einsum, "einsum"), (np.tensordot, "tensordot"), (np.kron, "kron"),
                         (np.cross, "cross"), (np.inner, "inner"), (np.outer, "outer"), (np.vdot, "vdot")]:
         assert TABLE[np_fn] is getattr(mg, name)
-    for name in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "qr", "norm", "pinv",
+    for name in ("inv", "solve", "det", "slogdet", "cholesky", "eigh", "eigvalsh", "svd", "norm", "pinv",
                  "matrix_power", "lstsq", "multi_dot"):
         assert TABLE[getattr(np.linalg, name)] is getattr(mg.linalg, name), name
+    assert TABLE[np.linalg.qr] is numpy_qr  # numpy's signs (mg.linalg.qr's R has a non-negative diagonal)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 3), (2, 4), (2, 3, 3)])
+def test_numpy_qr_on_a_tensor_is_numpys_with_its_signs(shape):
+    # regression: np.linalg.qr(t) ran mg.linalg.qr, whose sign-fixed Q and R are not numpy's
+    x = rand(*shape)
+    for got, want in zip(np.linalg.qr(mg.tensor(x, requires_grad=True)), np.linalg.qr(x)):
+        np.testing.assert_allclose(got.data, want, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(np.linalg.qr(mg.tensor(x), mode="r").data, np.linalg.qr(x, mode="r"), atol=1e-14)
+    assert isinstance(np.linalg.qr(mg.tensor(rand(4, 3)), mode="complete"), mg.linalg.QRResult)
+    check(lambda t: mg.concatenate([mg.ravel(p) for p in np.linalg.qr(t)]), x)
 
 
 @pytest.mark.skipif(not hasattr(mg.Tensor, "__array_function__"), reason="numpy dispatch not merged yet")

@@ -220,6 +220,22 @@ def qr(a, mode="reduced"):
     >>> r.data.round(6).tolist()
     [[5.0, 0.8], [0.0, 0.6]]
     """
+    return _qr(a, mode, smooth_signs=True)
+
+
+def numpy_qr(a, mode="reduced"):
+    """`np.linalg.qr` on tensors (the interop table's): numpy's values, LAPACK's signs and all, with
+    `qr`'s gradient (valid for any fixed signs; numpy's jump where a column is already reduced).
+
+    >>> import numpy as np, minigrad as mg
+    >>> x = [[3.0, 0.0], [4.0, 1.0]]
+    >>> bool(np.allclose(numpy_qr(x).R.data, np.linalg.qr(x).R))
+    True
+    """
+    return _qr(a, mode, smooth_signs=False)
+
+
+def _qr(a, mode, smooth_signs):
     a = _matrix(a, "qr", square=False)
     if mode not in ("reduced", "r", "complete", "raw"):
         raise ValueError(f"qr: unknown mode {mode!r} (one of 'reduced', 'complete', 'r', 'raw')")
@@ -227,11 +243,12 @@ def qr(a, mode="reduced"):
     if mode == "raw" or (mode == "complete" and m > n):
         if a.requires_grad:
             raise ValueError(f"qr: mode={mode!r} has no gradient for shape {a.shape}; use mode='reduced'")
-        return tuple(_wrap(x) for x in _lapack("qr", np.linalg.qr, a.data, mode=mode))
+        out = tuple(_wrap(x) for x in _lapack("qr", np.linalg.qr, a.data, mode=mode))
+        return out if mode == "raw" else QRResult(*out)
     q, r = _lapack("qr", np.linalg.qr, a.data, mode="reduced")
-    # LAPACK's signs jump where a column is already reduced (e.g. a triangular input): fix them
-    sign = np.where(np.diagonal(r, axis1=-2, axis2=-1) < 0, -1.0, 1.0).astype(r.dtype)
-    q, r = q * sign[..., None, :], r * sign[..., :, None]
+    if smooth_signs:  # LAPACK's signs jump where a column is already reduced (e.g. a triangular input): fix them
+        sign = np.where(np.diagonal(r, axis1=-2, axis2=-1) < 0, -1.0, 1.0).astype(r.dtype)
+        q, r = q * sign[..., None, :], r * sign[..., :, None]
     out = QRResult(*_record_packed("qr", [q, r], (a,)))
     return out.R if mode == "r" else out
 

@@ -101,15 +101,16 @@ TABLE.update({
 
 
 # -- linear algebra (ops/linalg.py; np.linalg.*) --------------------------------------------------
-from .decomp import cholesky, eigh, eigvalsh, lstsq, pinv, qr, svd, svdvals  # noqa: E402
+from .decomp import cholesky, eigh, eigvalsh, lstsq, numpy_qr, pinv, svd, svdvals  # noqa: E402
 from .linalg import (det, inv, matrix_power, matrix_rank, matrix_transpose, multi_dot, slogdet, solve,  # noqa: E402
                      tensorinv, tensorsolve)
 from .norms import cond, matrix_norm, norm, vector_norm  # noqa: E402
 
+# np.linalg.qr keeps numpy's (LAPACK's) signs: numpy_qr; mg.linalg.qr makes R's diagonal non-negative
 TABLE.update({
     np.linalg.inv: inv, np.linalg.solve: solve, np.linalg.det: det, np.linalg.slogdet: slogdet,
     np.linalg.cholesky: cholesky, np.linalg.eigh: eigh, np.linalg.eigvalsh: eigvalsh, np.linalg.svd: svd,
-    np.linalg.qr: qr, np.linalg.norm: norm, np.linalg.pinv: pinv, np.linalg.matrix_power: matrix_power,
+    np.linalg.qr: numpy_qr, np.linalg.norm: norm, np.linalg.pinv: pinv, np.linalg.matrix_power: matrix_power,
     np.linalg.lstsq: lstsq, np.linalg.multi_dot: multi_dot, np.linalg.cond: cond,
     np.linalg.tensorinv: tensorinv, np.linalg.tensorsolve: tensorsolve,
     np.linalg.matrix_rank: matrix_rank,  # an integer array: no gradient by nature
