@@ -251,6 +251,7 @@ def test_lstsq_returns_numpys_tuple(m, n, k):
     np.testing.assert_allclose(x.data, rx, atol=1e-12)
     np.testing.assert_allclose(residuals.data, rres)
     assert residuals.shape == rres.shape and rank == rrank
+    assert type(rank) is type(rrank) and type(s) is type(rs)  # numpy's types (rank was a Python int)
     np.testing.assert_allclose(s, rs)
     check(lambda p, q: mg.linalg.lstsq(p, q)[0], a, b)
     if residuals.size:

@@ -309,7 +309,7 @@ def lstsq(a, b, rcond=None):
 
     >>> import minigrad as mg
     >>> x, res, rank, s = mg.linalg.lstsq([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]], [1.0, 2.0, 2.0])
-    >>> [round(v, 6) for v in x.tolist()], rank
+    >>> [round(v, 6) for v in x.tolist()], int(rank)
     ([1.166667, 0.5], 2)
     """
     a = _matrix(a, "lstsq", square=False)
@@ -325,7 +325,7 @@ def lstsq(a, b, rcond=None):
         residuals = residuals.reshape((1,)) if b.ndim == 1 else residuals
     else:
         residuals = _wrap(np.empty((0,), dtype=x.dtype))
-    return x, residuals, int(rank), s
+    return x, residuals, rank, s  # rank as numpy gives it (a numpy integer)
 
 
 @rules.register("lstsq")

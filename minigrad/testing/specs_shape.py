@@ -353,3 +353,30 @@ def _gradient(d):
     spacing = d.choice([(), (0.5,), tuple(np.cumsum(d.array((shape[a],), 0.2, 1.0)) for a in axes),
                         tuple(d.choice([2.0, np.arange(shape[a]) * 0.5]) for a in axes)])
     return (lambda lib, x: lib.gradient(x, *spacing, axis=axis, edge_order=edge)), [d.array(shape)]
+
+
+# numpy function -> (make(*inputs) -> (args, kwargs), inputs): how tests/test_interop.py calls this
+# family's entries of the interop table that numpy cannot call with its defaults (one or two 3x3 arrays)
+_X = np.random.default_rng(1).uniform(0.2, 0.9, (2, 3))   # distinct values: no ties for partition
+_Y = np.random.default_rng(2).uniform(0.2, 0.9, (2, 3))
+_X3 = np.random.default_rng(3).uniform(0.2, 0.9, (2, 3, 4))
+_TO_SQUARE = [lambda t: t ** 2, lambda t: t * 3.0, 0.5]    # piecewise's: a function, another, a constant
+INTEROP_EXAMPLES = {
+    np.moveaxis: (lambda x: ((x, 0, -1), {}), [_X3]),
+    np.roll: (lambda x: ((x, (1, -2), (0, 1)), {}), [_X3]),
+    np.repeat: (lambda x: ((x, [2, 0, 1], 1), {}), [_X]),              # per-element counts, a zero among them
+    np.tile: (lambda x: ((x, (2, 1, 2)), {}), [_X]),
+    np.broadcast_to: (lambda x: ((x, (4, 2, 3)), {}), [_X]),
+    np.split: (lambda x: ((x, [1, 3], 2), {}), [_X3]),                 # cut before indices: 1, 2, 1 long
+    np.array_split: (lambda x: ((x, 3), {"axis": -1}), [_X3]),          # 4 into 3: unequal sections
+    np.hsplit: (lambda x: ((x, 3), {}), [_X]),
+    np.vsplit: (lambda x: ((x, [1]), {}), [_X]),
+    np.dsplit: (lambda x: ((x, 2), {}), [_X3]),
+    np.take: (lambda x: ((x, [[5, 0], [-1, 5]]), {}), [_X]),             # flat indices, repeats accumulate
+    np.take_along_axis: (lambda x: ((x, np.argsort(_X3, axis=1)[:, ::-1], 1), {}), [_X3]),
+    np.select: (lambda x, y: (([_X > 0.5, _Y > 0.4], [x, y], 0.25), {}), [_X, _Y]),  # overlapping conditions
+    np.piecewise: (lambda x: ((x, [_X < 0.4, _X > 0.7], _TO_SQUARE), {}), [_X]),
+    np.partition: (lambda x: ((x, 1), {"axis": 0}), [_X3]),
+    np.argpartition: (lambda x: ((x, [0, 2]), {}), [_X3]),
+    np.pad: (lambda x: ((x, ((1, 0), (2, 1))), {"mode": "reflect"}), [_X]),
+}
