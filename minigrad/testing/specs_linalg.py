@@ -13,6 +13,7 @@ import numpy as np
 
 import minigrad as mg
 
+from .draw import NumpyDraw
 from .specs import case, spec
 
 
@@ -236,3 +237,31 @@ def _norm_case(d):
 def _cond_case(d):
     n = d.integers(2, 3)
     return (lambda lib, a: lib.linalg.cond(a)), [_with_singular_values(d, (), n, n)]
+
+
+# numpy function -> (make(*inputs) -> (args, kwargs), inputs): how tests/test_interop.py calls this
+# family's entries of the interop table that need more than numpy's defaults (one or two 3x3 SPD arrays)
+_R = np.random.default_rng(1)
+_M = _R.uniform(-1.0, 1.0, (2, 3))
+_SPD = (lambda m: m @ m.T + 3 * np.eye(3))(_R.uniform(-1.0, 1.0, (3, 3)))
+_T = (_R.uniform(-0.3, 0.3, (6, 6)) + 2 * np.eye(6)).reshape(2, 3, 6)  # well conditioned as a 6x6 matrix
+_TALL = _with_singular_values(NumpyDraw(0), (), 4, 2)  # full rank: x and the residuals differentiate
+
+
+def _symmetric(x):
+    """cholesky and eigh read one triangle and their gradients are the symmetric ones (as PyTorch's):
+    central differences must perturb both triangles together, so the input is x's symmetric part."""
+    return ((x + x.T) * 0.5,), {}
+
+
+INTEROP_EXAMPLES = {
+    np.einsum: (lambda x, y: (("ij,kj->ik", x, y), {}), [_M, _M[::-1] * 2]),
+    np.linalg.cholesky: (_symmetric, [_SPD]),
+    np.linalg.eigh: (_symmetric, [_symmetric_separated(NumpyDraw(0), (), 3)]),  # distinct eigenvalues
+    np.linalg.matrix_power: (lambda x: ((x, -2), {}), [_SPD / 3]),
+    np.linalg.lstsq: (lambda a, b: ((a, b), {}), [_TALL, _R.uniform(-1.0, 1.0, (4,))]),
+    np.linalg.tensorinv: (lambda x: ((x,), {"ind": 2}), [_T]),
+    np.linalg.tensorsolve: (lambda x, y: ((x, y), {}), [_T, _M]),
+}
+if hasattr(np.linalg, "outer"):  # numpy >= 2.0: 1-D vectors only
+    INTEROP_EXAMPLES[np.linalg.outer] = (lambda x, y: ((x, y), {}), [_M[0], _M[1, :2]])
