@@ -1,0 +1,289 @@
+"""What each recorded op computes, written again with numpy and with PyTorch: the fuzzers' references.
+
+`NUMPY[op](xs, attrs, out)` and `TORCH[op](torch, xs, attrs, out)` recompute a tape node from its
+inputs `xs` (ndarrays, or torch tensors) and its recorded attributes; `out` is minigrad's result,
+used for its shape and dtype only (and for pad's constant border), never for the values checked.
+A mirror raises `NoMirror` for attribute combinations its library cannot express. minigrad never
+imports torch: the caller passes the module in.
+
+`replay(roots, known, mirror)` re-runs the tape that made `roots` with one of these tables, starting
+from the tensors in `known` (id -> value): it is how a program's PyTorch twin is built, whatever
+ops the program used. Ops missing here make `replay` raise NoMirror naming them (see `missing`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import _as_of
+
+NUMPY: dict = {}
+TORCH: dict = {}
+
+
+class NoMirror(LookupError):
+    """The op (or this use of it) has no numpy / PyTorch counterpart here."""
+
+
+def _np(op):
+    return lambda fn: NUMPY.__setitem__(op, fn) or fn
+
+
+def _th(op):
+    return lambda fn: TORCH.__setitem__(op, fn) or fn
+
+
+def _elementwise(op, np_fn, torch_name):
+    NUMPY[op] = lambda xs, attrs, out: np_fn(*xs)
+    TORCH[op] = lambda torch, xs, attrs, out: getattr(torch, torch_name)(*xs)
+
+
+for _op, _f, _t in [("add", np.add, "add"), ("sub", np.subtract, "sub"), ("mul", np.multiply, "mul"),
+                    ("div", np.true_divide, "div"), ("pow", np.power, "pow"), ("neg", np.negative, "neg"),
+                    ("exp", np.exp, "exp"), ("log", np.log, "log"), ("sqrt", np.sqrt, "sqrt"),
+                    ("abs", np.abs, "abs"), ("sin", np.sin, "sin"), ("cos", np.cos, "cos"),
+                    ("tanh", np.tanh, "tanh"), ("maximum", np.maximum, "maximum"),
+                    ("minimum", np.minimum, "minimum"), ("matmul", np.matmul, "matmul"),
+                    ("relu", lambda x: np.maximum(x, 0).astype(x.dtype), "relu"),
+                    ("sigmoid", lambda x: (1 / (1 + np.exp(-x))).astype(x.dtype), "sigmoid")]:
+    _elementwise(_op, _f, _t)
+
+
+NUMPY["clip"] = lambda xs, a, out: np.clip(xs[0], a["lo"], a["hi"])
+TORCH["clip"] = lambda torch, xs, a, out: torch.clamp(xs[0], a["lo"], a["hi"])
+NUMPY["where"] = lambda xs, a, out: np.where(a["cond"], *xs)
+TORCH["where"] = lambda torch, xs, a, out: torch.where(torch.as_tensor(a["cond"]), *xs)
+
+
+@_np("cast")
+def _cast_np(xs, a, out):
+    return xs[0].astype(out.dtype)
+
+
+@_th("cast")
+def _cast_torch(torch, xs, a, out):
+    dtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64,
+             np.dtype(np.float16): torch.float16}.get(out.dtype)
+    if dtype is None:
+        raise NoMirror(f"cast to {out.dtype}: no torch dtype")
+    return xs[0].to(dtype)
+
+
+def _dims(a):
+    return tuple(a["axes"])
+
+
+def _reduction(op, np_fn, torch_fn):
+    NUMPY[op] = lambda xs, a, out: np.asarray(np_fn(xs[0], axis=_dims(a), keepdims=a["keepdims"]))
+    TORCH[op] = lambda torch, xs, a, out: torch_fn(torch)(xs[0], dim=_dims(a), keepdim=a["keepdims"])
+
+
+def _torch_reduce(name):
+    def fn(torch):
+        f = getattr(torch, name)
+        return lambda x, dim, keepdim: f(x, dim=dim, keepdim=keepdim) if dim else (x.clone() if keepdim or x.ndim == 0 else x)
+    return fn
+
+
+_reduction("sum", np.sum, _torch_reduce("sum"))
+_reduction("mean", np.mean, _torch_reduce("mean"))
+_reduction("max", np.max, _torch_reduce("amax"))  # amax shares the gradient among ties, as max does here
+_reduction("min", np.min, _torch_reduce("amin"))
+
+
+@_np("logsumexp")
+def _logsumexp_np(xs, a, out):
+    x, axes = xs[0], _dims(a)
+    m = np.max(x, axis=axes, keepdims=True)
+    r = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+    return r if a["keepdims"] else np.squeeze(r, axis=axes)
+
+
+_th("logsumexp")(lambda torch, xs, a, out: torch.logsumexp(xs[0], dim=_dims(a), keepdim=a["keepdims"]))
+
+
+def _one_axis(a, op):
+    if len(a["axes"]) != 1:
+        raise NoMirror(f"{op} over several axes {a['axes']}: torch takes one dim")
+    return a["axes"][0]
+
+
+@_np("softmax")
+def _softmax_np(xs, a, out):
+    e = np.exp(xs[0] - np.max(xs[0], axis=_dims(a), keepdims=True))
+    return e / np.sum(e, axis=_dims(a), keepdims=True)
+
+
+@_np("log_softmax")
+def _log_softmax_np(xs, a, out):
+    z = xs[0] - np.max(xs[0], axis=_dims(a), keepdims=True)
+    return z - np.log(np.sum(np.exp(z), axis=_dims(a), keepdims=True))
+
+
+_th("softmax")(lambda torch, xs, a, out: torch.softmax(xs[0], dim=_one_axis(a, "softmax")))
+_th("log_softmax")(lambda torch, xs, a, out: torch.log_softmax(xs[0], dim=_one_axis(a, "log_softmax")))
+
+# -- shape ops: the result's shape is recorded in `out` ---------------------------------------------
+NUMPY["broadcast_to"] = lambda xs, a, out: np.broadcast_to(xs[0], out.shape)
+TORCH["broadcast_to"] = lambda torch, xs, a, out: xs[0].broadcast_to(out.shape)
+NUMPY["reshape"] = lambda xs, a, out: xs[0].reshape(out.shape)
+TORCH["reshape"] = lambda torch, xs, a, out: xs[0].reshape(out.shape)
+NUMPY["transpose"] = lambda xs, a, out: xs[0].transpose(a["axes"])
+TORCH["transpose"] = lambda torch, xs, a, out: xs[0].permute(a["axes"]) if a["axes"] else xs[0]
+NUMPY["concatenate"] = lambda xs, a, out: np.concatenate(xs, axis=a["axis"])
+TORCH["concatenate"] = lambda torch, xs, a, out: torch.cat(list(xs), dim=a["axis"])
+NUMPY["stack"] = lambda xs, a, out: np.stack(xs, axis=a["axis"])
+TORCH["stack"] = lambda torch, xs, a, out: torch.stack(list(xs), dim=a["axis"])
+
+
+def torch_key(torch, key):
+    """A numpy index as torch takes it (index arrays become tensors)."""
+    if isinstance(key, tuple):
+        return tuple(torch_key(torch, k) for k in key)
+    if isinstance(key, np.ndarray):
+        return torch.as_tensor(key)
+    if isinstance(key, slice) and key.step is not None and key.step < 0:
+        raise NoMirror(f"slice {key} with a negative step: torch has none")
+    return int(key) if isinstance(key, np.integer) else key
+
+
+def _flat_positions(shape, key):
+    """The flat position of every element `x[key]` selects, in the order it selects them (repeats kept)."""
+    return np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[key]
+
+
+NUMPY["getitem"] = lambda xs, a, out: xs[0][a["key"]]
+TORCH["getitem"] = lambda torch, xs, a, out: xs[0][torch_key(torch, a["key"])]
+
+
+@_np("scatter_add")
+def _scatter_add_np(xs, a, out):
+    z = np.zeros(out.shape, dtype=out.dtype)
+    np.add.at(z.reshape(-1), _flat_positions(out.shape, a["key"]).reshape(-1),
+              np.broadcast_to(xs[0], _flat_positions(out.shape, a["key"]).shape).reshape(-1))
+    return z
+
+
+@_th("scatter_add")
+def _scatter_add_torch(torch, xs, a, out):
+    pos = _flat_positions(out.shape, a["key"])
+    src = xs[0].broadcast_to(pos.shape).reshape(-1)
+    z = torch.zeros(int(np.prod(out.shape)), dtype=xs[0].dtype)
+    return z.index_add(0, torch.as_tensor(pos.reshape(-1)), src).reshape(out.shape)
+
+
+@_np("index_update")
+def _index_update_np(xs, a, out):
+    x = xs[0].copy()
+    x[a["key"]] = xs[1]
+    return x
+
+
+@_th("index_update")
+def _index_update_torch(torch, xs, a, out):
+    pos = _flat_positions(out.shape, a["key"])
+    value = xs[1].broadcast_to(pos.shape).reshape(-1)
+    return xs[0].reshape(-1).index_put((torch.as_tensor(pos.reshape(-1)),), value).reshape(out.shape)
+
+
+def _interior(a, shape_in):
+    return tuple(slice(b, b + n) for (b, _), n in zip(a["widths"], shape_in))
+
+
+@_np("pad")
+def _pad_np(xs, a, out):
+    r = np.array(out, copy=True)  # the border is the constant (not recorded); the interior is checked
+    r[_interior(a, xs[0].shape)] = xs[0]
+    return r
+
+
+@_th("pad")
+def _pad_torch(torch, xs, a, out):
+    r = torch.as_tensor(np.array(out, copy=True)).to(xs[0].dtype)
+    r[_interior(a, tuple(xs[0].shape))] = xs[0]
+    return r
+
+
+# -- minigrad.nn ------------------------------------------------------------------------------------
+@_np("linear")
+def _linear_np(xs, a, out):
+    y = xs[0] @ xs[1].T
+    return y + xs[2] if len(xs) == 3 else y
+
+
+_th("linear")(lambda torch, xs, a, out: torch.nn.functional.linear(*xs))
+
+
+@_th("cross_entropy")
+def _cross_entropy_torch(torch, xs, a, out):
+    return torch.nn.functional.cross_entropy(xs[0], torch.as_tensor(a["labels"]), reduction=a["reduction"])
+
+
+@_th("conv2d")
+def _conv2d_torch(torch, xs, a, out):
+    return torch.nn.functional.conv2d(*xs, stride=a["stride"], padding=a["padding"])
+
+
+@_th("max_pool2d")
+def _max_pool2d_torch(torch, xs, a, out):
+    return torch.nn.functional.max_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"])
+
+
+@_th("avg_pool2d")
+def _avg_pool2d_torch(torch, xs, a, out):
+    return torch.nn.functional.avg_pool2d(xs[0], a["kernel_size"], a["stride"], a["padding"], count_include_pad=True)
+
+
+def missing(table, ops):
+    """The ops among `ops` that `table` cannot replay."""
+    return sorted(set(ops) - set(table))
+
+
+def replay(roots, known, mirror, constant):
+    """Recompute `roots` (Tensors) from the tensors in `known` ({id(tensor): value}) with `mirror`.
+
+    `mirror(op, xs, attrs, out)` computes one node, `constant(array)` lifts a value the tape holds
+    as a constant (a leaf not in `known`). Returns the values of `roots`; raises NoMirror.
+    """
+    values = dict(known)
+    order, stack, outs = [], [r for r in roots if id(r) not in values], {}
+    while stack:  # collect the nodes between `known` and the roots (the tape, as the engine walks it)
+        t = stack.pop()
+        if t._node is None or id(t._node) in outs:
+            continue
+        outs[id(t._node)] = t.data  # what the node produced: its shape and dtype guide the mirror
+        order.append(t._node)
+        for x in t._node.inputs:
+            x = _as_of(x, t._node.seq) if x._node is not None and x._node.seq > t._node.seq else x
+            if id(x) not in values:
+                stack.append(x)
+    by_node = {}
+    for node in sorted(order, key=lambda n: n.seq):
+        xs = []
+        for x in node.inputs:
+            x = _as_of(x, node.seq) if x._node is not None and x._node.seq > node.seq else x
+            if id(x) in values:
+                xs.append(values[id(x)])
+            elif x._node is not None:
+                xs.append(by_node[id(x._node)])
+            else:
+                xs.append(constant(x.data))
+        by_node[id(node)] = mirror(node.op, xs, node.attrs, outs[id(node)])
+    return [values[id(r)] if id(r) in values else
+            (by_node[id(r._node)] if r._node is not None else constant(r.data)) for r in roots]
+
+
+def numpy_mirror(op, xs, attrs, out):
+    if op not in NUMPY:
+        raise NoMirror(f"no numpy mirror for op {op!r} (add one to minigrad/testing/mirrors.py)")
+    return NUMPY[op](xs, attrs, out)
+
+
+def torch_mirror(torch):
+    def mirror(op, xs, attrs, out):
+        if op not in TORCH:
+            raise NoMirror(f"no torch mirror for op {op!r} (add one to minigrad/testing/mirrors.py)")
+        return TORCH[op](torch, xs, attrs, out)
+    return mirror
+
+
+__all__ = ["NUMPY", "TORCH", "NoMirror", "replay", "missing", "numpy_mirror", "torch_mirror", "torch_key"]
