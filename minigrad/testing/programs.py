@@ -161,7 +161,7 @@ def _value(x):
     if isinstance(x, Tensor):
         return x.data
     if hasattr(x, "detach"):  # torch
-        return x.detach().numpy()
+        return x.detach().numpy(force=True)
     return np.asarray(x)
 
 
@@ -214,10 +214,12 @@ class Index:
 
 class Reshape:
     def __init__(self, src, shape):
-        self.src, self.shape = src, shape
+        self.src, self.shape, self.copies = src, shape, False
 
     def __call__(self, run, leaves):
-        return run.env[self.src].reshape(self.shape)
+        x = run.env[self.src].reshape(self.shape)
+        # where minigrad's array had to be copied (its layout), numpy's and torch's must be copies too
+        return x.copy() if self.copies and run.B is _NP else x.clone() if self.copies and run.B.name == "torch" else x
 
     def __repr__(self):
         return f"v{self.src}.reshape{self.shape}"
@@ -360,6 +362,8 @@ class _Meta:
 
 def _basic_keys(shape):
     keys = [(None, Ellipsis)]
+    if 0 in shape:
+        return keys
     if len(shape) >= 1:
         keys += [(slice(None, None, 2),), (slice(1, None),), (Ellipsis, slice(None, 1))]
     if len(shape) >= 2:  # integers only where the result keeps a dimension (numpy gives 0-d copies)
@@ -369,7 +373,7 @@ def _basic_keys(shape):
 
 def _draw_key(d, shape, unique=False):
     """A basic, integer-array (repeats unless `unique`) or boolean key for an array of `shape`."""
-    kind = d.integers(0, 2) if shape else 0
+    kind = d.integers(0, 2) if shape and 0 not in shape else 0
     if kind == 0:
         return d.choice(_basic_keys(shape))
     if kind == 1:
@@ -493,6 +497,8 @@ class _Drawer:
         else:
             step = Reshape(src, d.choice([(-1,), tuple(reversed(shape)), (1,) + shape]))
         self.add(step, _Meta(False, None))
+        if isinstance(step, Reshape):
+            step.copies = not np.may_share_memory(self.value(-1), self.value(src))
         self._place(src)
         return True
 
@@ -661,7 +667,8 @@ def _check(prog, torch):
     out, run = prog.run(_MG, xs)
     with mg.no_grad():
         _, plain = prog.run(_MG, [Tensor(a.copy()) for a in leaves])
-    _env_close("grad mode vs no_grad", run, plain, 0.0, 0.0, prog)
+    # the same numpy calls, up to BLAS's summation order (which can depend on memory alignment)
+    _env_close("grad mode vs no_grad", run, plain, 1e-13, 1e-13, prog)
     _same_dtypes("grad mode vs no_grad", run, plain, prog)
     _against_numpy(prog, run, leaves, mixed=False)
     check_nodes(out, prog)
@@ -728,6 +735,14 @@ def examples(n):
     return max(1, round(n * settings.default.max_examples / 25))
 
 
+def phases(expected_to_fail):
+    """Hypothesis phases: no shrinking or explaining for a test marked xfail on a known bug (a failure
+    is the expected outcome there; shrinking it would only spend the CI budget)."""
+    from hypothesis import Phase
+    every = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink, Phase.explain)
+    return every[:4] if expected_to_fail else every
+
+
 def views_diverge():
     """Issue 15 defect 3: True while an in-place change of a view inside a graph silently fails to
     reach its base (neither written through nor refused)."""
@@ -768,3 +783,46 @@ def known_bug(exc):
             STATS[f"known bug stepped over: {name}"] += 1
             return name
     return None
+
+
+def main(argv=None):
+    """`python -m minigrad.testing.programs [--seconds S] [--views] [--seed N]`: fuzz for S seconds with
+    numpy-seeded draws (no shrinking, but it goes on after a failure), then print what it found."""
+    import argparse
+    import time
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--views", action="store_true", help="also change views and bases in place")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    found, first, seed, end = collections.Counter(), {}, args.seed, time.monotonic() + args.seconds
+    while time.monotonic() < end:
+        try:
+            prog = draw_program(NumpyDraw(seed), views=args.views)
+            check_program(prog, torch)
+            STATS["programs passed"] += 1
+        except Reject:
+            STATS["programs rejected"] += 1
+        except Exception as e:  # noqa: BLE001 - grouped and reported
+            if isinstance(e, Mismatch) and known_bug(e):
+                seed += 1
+                continue
+            head = f"{type(e).__name__}: {str(e).splitlines()[0][:160]}"
+            found[head] += 1
+            first.setdefault(head, (seed, str(e)))
+        seed += 1
+    print(f"{seed - args.seed} programs (seeds {args.seed}..{seed - 1}), torch {'on' if torch else 'off'}")
+    for k, n in sorted(STATS.items()):
+        print(f"  {n:6d}  {k}")
+    print(f"{sum(found.values())} failures in {len(found)} groups")
+    for head, n in found.most_common():
+        s, text = first[head]
+        print(f"\n[{n}x] {head}\n  first at seed {s}:\n" + "\n".join("    " + line for line in text.splitlines()[1:40]))
+
+
+if __name__ == "__main__":
+    main()
