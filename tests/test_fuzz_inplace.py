@@ -31,13 +31,25 @@ def _basic_key(d, shape):
                (None, Ellipsis)]
     if len(shape) >= 2:
         options += [(1,), (slice(None), 0), (Ellipsis, -1)]
-    return d.choice(options)
+    return d.choice(_fitting(options, shape))
+
+
+def _fitting(keys, shape):
+    """The keys that index an array of `shape` (no index out of bounds)."""
+    out = []
+    for k in keys:
+        try:
+            np.zeros(shape)[k]
+        except IndexError:
+            continue
+        out.append(k)
+    return out
 
 
 def _any_key(d, shape):
     kind = d.integers(0, 2)
     if kind == 0:
-        return d.choice([(0,), (-1,), (slice(None, None, 2),), (Ellipsis, 0)] + ([(slice(None), 1)] if len(shape) > 1 else []))
+        return d.choice(_fitting([(0,), (-1,), (slice(None, None, 2),), (Ellipsis, 0), (slice(None), 1)], shape))
     if kind == 1:  # integer array, repeats allowed (numpy: last write wins; minigrad may refuse)
         return (np.array([d.integers(0, shape[0] - 1) for _ in range(d.integers(1, 3))]),)
     return d.array(shape, -1, 1) > 0
@@ -146,7 +158,7 @@ def _clear(e):
     assert any(word in msg for word in CLEAR), f"refusal without a clear message: {type(e).__name__}: {msg}"
 
 
-@settings(max_examples=P.examples(40))
+@settings(max_examples=P.examples(150))
 @given(st.data())
 def test_outside_a_graph_minigrad_is_numpy(data):
     seq = draw_sequence(HypothesisDraw(data), tracked=False)
@@ -160,7 +172,7 @@ def test_outside_a_graph_minigrad_is_numpy(data):
 @pytest.mark.xfail(P.views_diverge(), strict=True,
                    reason="issue 15 defect 3: in-place on a view inside a graph does not write through "
                           "(being fixed on the `edges` branch; this turns strict once it is)")
-@settings(max_examples=P.examples(60), phases=P.phases(P.views_diverge()))
+@settings(max_examples=P.examples(300), phases=P.phases(P.views_diverge()))
 @given(st.data())
 def test_inside_a_graph_minigrad_is_numpy_and_torch_or_refuses(data):
     d = HypothesisDraw(data)
