@@ -326,6 +326,7 @@ def _show(key):
 class Program:
     def __init__(self, leaves, steps, outputs):
         self.leaves, self.steps, self.outputs = leaves, steps, outputs  # outputs: [(env index, u)]
+        self.float32_leaves = False
 
     def run(self, B, leaves, mixed=False, reference=None, mirror=None):
         run = Run(B, mixed, reference)
@@ -454,7 +455,9 @@ class _Drawer:
         floats = self.floats()
         outs = sorted({floats[-1]} | {d.choice(floats) for _ in range(d.integers(0, 2))})
         rng = np.random.default_rng(d.integers(0, 2 ** 16))
-        return Program(self.leaves, self.steps, [(k, rng.standard_normal(self.value(k).shape)) for k in outs])
+        prog = Program(self.leaves, self.steps, [(k, rng.standard_normal(self.value(k).shape)) for k in outs])
+        prog.float32_leaves = bool(d.integers(0, 1))  # the float32 run: float32 leaves, or casts of float64 ones
+        return prog
 
     def _own(self, step):
         self.add(step, _Meta(False, len(self.meta)))
@@ -680,12 +683,17 @@ def _check(prog, torch):
     grads, hvps = _grads(out, xs, vs)
     # 3. float32/float64 mixes: numpy's dtypes, and the float64 values and gradients to float32 precision
     if any(s.dtype != np.float64 for s in prog.steps if isinstance(s, Leaf)):
-        xs32 = [Tensor(a.copy(), requires_grad=True) for a in leaves]
+        # float32 leaves themselves, or float64 leaves cast to float32 inside the program (a cast node)
+        kinds = [s.dtype for s in prog.steps if isinstance(s, Leaf)]
+        mixed = [a.astype(k) if prog.float32_leaves else a.copy() for a, k in zip(leaves, kinds)]
+        xs32 = [Tensor(a, requires_grad=True) for a in mixed]
         out32, run32 = prog.run(_MG, xs32, mixed=True)
-        _against_numpy(prog, run32, leaves, mixed=True)
+        _against_numpy(prog, run32, mixed, mixed=True)
         _env_close("float32 mix vs float64", run32, run, 2e-3, 2e-3, prog)
         g32 = gradients(out32, xs32) if out32.requires_grad else [None] * len(xs32)
         for i, (a, b) in enumerate(zip(g32, grads)):
+            if a is not None and a.dtype != mixed[i].dtype:
+                raise Mismatch(f"the gradient of x{i} ({mixed[i].dtype}) has dtype {a.dtype}\n{prog!r}")
             _close(f"float32-mix gradient of x{i} vs float64", np.zeros_like(b) if a is None else a.data, b,
                    2e-3, 2e-3, prog)
         STATS["float32 mixes checked"] += 1
