@@ -61,9 +61,7 @@ def test_random_programs(data):
     _run(data, views=False)
 
 
-@pytest.mark.xfail(P.views_diverge(), strict=True,
-                   reason="issue 15 defect 3: in-place on a view inside a graph does not write through "
-                          "(being fixed on the `edges` branch; this turns strict once it is)")
+@pytest.mark.xfail(**P.XFAIL_WHILE_VIEWS_DIVERGE)
 @settings(max_examples=P.examples(150), phases=P.phases(P.views_diverge()))
 @given(st.data())
 def test_random_programs_with_writes_through_views(data):

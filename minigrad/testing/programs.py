@@ -785,6 +785,13 @@ def views_diverge():
     return not np.array_equal(base.data, [0.0, 1.0, 1.0, 0.0])
 
 
+# keyword arguments of pytest.mark.xfail for the fuzzers that change views in place
+XFAIL_WHILE_VIEWS_DIVERGE = dict(
+    condition=views_diverge(), strict=True,
+    reason="issue 15 defect 3: in-place on a view inside a graph does not write through (being fixed on "
+           "the `edges` branch; the test turns strict by itself once the probe views_diverge() is False)")
+
+
 def _mixed_inplace_refused():
     """In-place `h *= y` with h float32 and y float64 inside a graph: backward refuses it
     ('modified in place'), the cast's node having been rewired instead of the op's."""
