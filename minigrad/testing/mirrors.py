@@ -343,6 +343,49 @@ def _cross_entropy_np(xs, a, out):
 # max_pool2d's rule): they are checked through max_pool2d, and by finite differences, not mirrored.
 
 
+def derive(ops, torch=None, seeds=(1, 2, 3)):
+    """Mirror ops added later without writing them here: an op recorded without attributes and named
+    like a numpy ufunc (arcsinh, expm1, hypot, ...) gets np.<op> (and torch.<op> when torch has it),
+    but only if they reproduce minigrad's forward on its spec's draws, values and dtype. Returns
+    {op: why not} for the ops it considered and left out."""
+    from .draw import NumpyDraw
+    from .specs import SPECS
+    from ..engine import _tape
+    from ..tensor import Tensor
+    left = {}
+    for op in ops:
+        fn = getattr(np, op, None)
+        if op in NUMPY or op not in SPECS or not isinstance(fn, np.ufunc):
+            continue
+        tfn = getattr(torch, op, None) if torch is not None and op not in TORCH else None
+        ok_np, ok_torch = True, tfn is not None
+        try:
+            for seed in seeds:
+                f, xs = SPECS[op](NumpyDraw(seed))
+                out = f(*[Tensor(np.asarray(x), requires_grad=np.asarray(x).dtype.kind == "f") for x in xs])
+                for _, node, t in _tape([out]):
+                    if node.op != op:
+                        continue
+                    if node.attrs:
+                        raise NoMirror(f"{op} is recorded with attributes {sorted(node.attrs)}")
+                    args = [x.data for x in node.inputs]
+                    want = fn(*args)
+                    ok_np &= want.dtype == t.dtype and np.allclose(want, t.data, rtol=1e-10, atol=1e-12, equal_nan=True)
+                    if ok_torch:
+                        got = tfn(*[torch.as_tensor(a) for a in args]).numpy()
+                        ok_torch &= got.dtype == t.dtype and np.allclose(got, t.data, rtol=1e-10, atol=1e-12, equal_nan=True)
+        except Exception as e:  # noqa: BLE001 - any failure leaves the op unmirrored, with the reason
+            left[op] = f"not derived: {type(e).__name__}: {e}"
+            continue
+        if ok_np:
+            NUMPY[op] = lambda xs, a, out, fn=fn: fn(*xs)
+        else:
+            left[op] = f"np.{op} differs from minigrad's {op} on its spec's draws"
+        if ok_torch and ok_np:
+            TORCH[op] = lambda torch, xs, a, out, name=op: getattr(torch, name)(*xs)
+    return left
+
+
 def missing(table, ops):
     """The ops among `ops` that `table` cannot replay."""
     return sorted(set(ops) - set(table))

@@ -60,6 +60,15 @@ def _probe(op):
 
 
 _composable = None
+_derived = {}
+
+
+def prepare(torch=None):
+    """Derive numpy/torch mirrors of ops added later (mirrors.derive); call once, before fuzzing.
+    Returns {op: why no mirror was derived} for the ops it tried."""
+    if not _derived:
+        _derived.update(mirrors.derive(composable()[0], torch) or {"": ""})
+    return {k: v for k, v in _derived.items() if k}
 
 
 def composable():
