@@ -60,9 +60,9 @@ def _operand(d, slot, tracked):
     shape = slot[d.integers(0, len(slot)):] if d.integers(0, 1) else slot  # may broadcast
     if kind == 0:
         return ("scalar", d.choice([2, -0.5, 1.5]))
-    if kind == 1:
-        return ("const", d.array(shape, -2, 2))
     n = int(np.prod(shape))
+    if kind == 1 or n > N:  # (repeated indices can select more elements than w has)
+        return ("const", d.array(shape, -2, 2))
     return ("w", d.integers(0, N - n), shape, d.choice([1.0, -2.0]))
 
 

@@ -839,15 +839,17 @@ def main(argv=None):
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--views", action="store_true", help="also change views and bases in place")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, default=6, help="at most this many steps per program")
     args = parser.parse_args(argv)
     try:
         import torch
     except ImportError:
         torch = None
+    prepare(torch)
     found, first, seed, end = collections.Counter(), {}, args.seed, time.monotonic() + args.seconds
     while time.monotonic() < end:
         try:
-            prog = draw_program(NumpyDraw(seed), views=args.views)
+            prog = draw_program(NumpyDraw(seed), views=args.views, max_steps=args.steps)
             check_program(prog, torch)
             STATS["programs passed"] += 1
         except Reject:
