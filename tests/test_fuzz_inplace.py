@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 import minigrad as mg
 from minigrad.gradcheck import gradcheck
 from minigrad.testing import HypothesisDraw
-from minigrad.testing import programs as P
+from minigrad.testing import fuzz as F
 from minigrad.testing.mirrors import torch_key
 
 try:  # optional (the `compare` extra); minigrad itself never imports torch
@@ -159,7 +159,7 @@ def _clear(e):
     assert any(word in msg for word in CLEAR), f"refusal without a clear message: {type(e).__name__}: {msg}"
 
 
-@settings(max_examples=P.examples(150))
+@settings(max_examples=F.examples(150))
 @given(st.data())
 def test_outside_a_graph_minigrad_is_numpy(data):
     seq = draw_sequence(HypothesisDraw(data), tracked=False)
@@ -170,8 +170,8 @@ def test_outside_a_graph_minigrad_is_numpy(data):
         np.testing.assert_array_equal(_value(a), b, err_msg=f"array {j} after {seq[3]}")
 
 
-@pytest.mark.xfail(**P.XFAIL_WHILE_VIEWS_DIVERGE)
-@settings(max_examples=P.examples(300), phases=P.phases(P.views_diverge()))
+@pytest.mark.xfail(**F.XFAIL_WHILE_VIEWS_DIVERGE)
+@settings(max_examples=F.examples(300), phases=F.phases(F.views_diverge()))
 @given(st.data())
 def test_inside_a_graph_minigrad_is_numpy_and_torch_or_refuses(data):
     d = HypothesisDraw(data)

@@ -10,6 +10,7 @@ from hypothesis import assume, given, settings, strategies as st
 
 import minigrad as mg
 from minigrad.testing import HypothesisDraw, mirrors
+from minigrad.testing import fuzz as F
 from minigrad.testing import programs as P
 
 try:  # PyTorch is optional (the `compare` extra); minigrad itself never imports it
@@ -53,21 +54,21 @@ def _run(data, views):
     except P.Reject:
         assume(False)
     try:
-        P.check_program(prog, torch)
-    except P.Mismatch as e:
-        known = P.known_bug(e)
+        F.check_program(prog, torch)
+    except F.Mismatch as e:
+        known = F.known_bug(e)
         assume(known is None)  # a known bug still present: its reproducer is in test_fuzz_known_bugs below
         raise
 
 
-@settings(max_examples=P.examples(300))
+@settings(max_examples=F.examples(300))
 @given(st.data())
 def test_random_programs(data):
     _run(data, views=False)
 
 
-@pytest.mark.xfail(**P.XFAIL_WHILE_VIEWS_DIVERGE)
-@settings(max_examples=P.examples(150), phases=P.phases(P.views_diverge()))
+@pytest.mark.xfail(**F.XFAIL_WHILE_VIEWS_DIVERGE)
+@settings(max_examples=F.examples(150), phases=F.phases(F.views_diverge()))
 @given(st.data())
 def test_random_programs_with_writes_through_views(data):
     _run(data, views=True)
