@@ -5,12 +5,15 @@ Layout of the zip: every array under "arrays/<key>/<key>/..." (readable with pla
   __minigrad_tree__    uint8 bytes of a JSON skeleton of the nested dicts, in which each leaf is
                        {"a": entry name} for an array or {"v": value} for metadata.
 Writes are atomic: a temp file in the same directory, flushed and fsynced, then os.replace()d over
-the target, so a crash leaves either the old file or the new one. Loads never unpickle.
+the target, so a crash leaves either the old file or the new one. A crash can leave its temp file
+behind (named `<target>.<pid>.<hex>.tmp`); the next save to the same target removes the ones whose
+writer process is gone, so they never pile up. Loads never unpickle.
 """
 from __future__ import annotations
 
 import json
 import os
+import re
 import zipfile
 
 import numpy as np
@@ -76,6 +79,7 @@ def save(state, path):
     arrays[_TREE] = _bytes_entry(json.dumps(tree))
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
+    _remove_stale_temps(path)
     tmp = _open_temp(path)
     try:
         with os.fdopen(tmp[0], "wb") as f:
@@ -101,6 +105,38 @@ def _open_temp(path):
         except FileExistsError:
             continue
     raise FileExistsError(f"mg.save: could not create a temporary file next to {path}")
+
+
+def _remove_stale_temps(path):
+    """Delete temp files of earlier saves to `path` whose writer process no longer runs (it crashed
+    mid-write); a live writer's temp file (another process saving concurrently) is left alone."""
+    directory = os.path.dirname(os.path.abspath(path))
+    pattern = re.compile(re.escape(os.path.basename(path)) + r"\.(\d+)\.[0-9a-f]{8}\.tmp")
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        try:
+            os.unlink(os.path.join(directory, name))
+        except OSError:
+            pass  # removed by another saver meanwhile, or not ours to remove: harmless
+
+
+def _alive(pid):
+    """Whether a process with this id runs (on this machine); our own pid counts as alive."""
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill(pid, 0) would terminate the process
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but belongs to someone else, or cannot tell: keep its file
+    return True
 
 
 def _fsync_dir(directory):

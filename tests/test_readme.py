@@ -36,4 +36,6 @@ def test_readme_setup_commands():
     assert 'pip install -e ".[demos]" && python -m demos' in text
     assert 'pip install -e ".[test,demos]" && python -m pytest' in text
     ci = (README.parent / ".ci" / "run").read_text()
-    assert 'pip install -q -e ".[test,demos]"' in ci and "-m pytest" in ci
+    # CI installs what the README says, plus the optional PyTorch comparison of the fuzzers
+    assert ('pip install -q -e ".[test,demos]"' in ci or 'pip install -q -e ".[test,demos,compare]"' in ci)
+    assert "-m pytest" in ci
