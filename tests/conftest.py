@@ -13,3 +13,21 @@ settings.register_profile("ci", derandomize=True, max_examples=25, deadline=None
 settings.register_profile("dev", max_examples=25, deadline=None)
 settings.register_profile("thorough", max_examples=300, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _registries_left_as_found():
+    """Tests that register rules, primitives or test data leave the registries as they found them:
+    a leaked rule without test data would fail later checks of every registered rule (the report's)."""
+    from minigrad import rules
+    from minigrad.testing import CASES, SPECS
+    saved = (dict(rules._registry), set(rules._shape_only), set(rules._for_others), dict(rules._array_twins),
+             dict(rules.presets), dict(SPECS), dict(CASES))
+    yield
+    for live, old in zip((rules._registry, rules._shape_only, rules._for_others, rules._array_twins, rules.presets,
+                          SPECS, CASES), saved):
+        live.clear()
+        live.update(old)
