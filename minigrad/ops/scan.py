@@ -128,13 +128,23 @@ def var_vjp_array(g, out, x, axes, ddof, keepdims):
 
 
 def std(x, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, correction=None):
-    """Standard deviation, sqrt(var) (its gradient is infinite where all values of a slice are equal).
+    """Standard deviation, sqrt(var). Where a slice's values are all equal the gradient is 0 (as
+    `norm`'s at 0): exact for a one-element slice, the smallest subgradient of the kink otherwise,
+    instead of the nan that 0 * inf in sqrt's rule would give.
 
     >>> import minigrad as mg
-    >>> mg.std(mg.tensor([[1.0, 3.0], [2.0, 2.0]]), axis=1).tolist()
+    >>> x = mg.tensor([[1.0, 3.0], [2.0, 2.0]], requires_grad=True)
+    >>> s = mg.std(x, axis=1); s.tolist()
     [1.0, 0.0]
+    >>> s.sum().backward(); x.grad.tolist()
+    [[-0.5, 0.5], [0.0, 0.0]]
     """
-    return sqrt(var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, correction=correction))
+    v = var(x, axis=axis, dtype=dtype, out=out, ddof=ddof, keepdims=keepdims, correction=correction)
+    zero = v.data == 0
+    if not zero.any():
+        return sqrt(v)
+    # sqrt of 1 where var is 0, then masked: the masked branch gets a zero gradient, never 0 * inf
+    return where(zero, 0.0, sqrt(where(zero, 1.0, v)))
 
 
 def ptp(x, axis=None, out=None, keepdims=False):

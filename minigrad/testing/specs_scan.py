@@ -5,7 +5,7 @@ import numpy as np
 
 import minigrad as mg
 
-from .specs import spec
+from .specs import case, spec
 
 
 def _with_zeros(d, shape):
@@ -45,6 +45,38 @@ def _scan(op, make_input):
 _scan("cumsum", lambda d, shape: d.array(shape))
 _scan("cumprod", _with_zeros)
 _scan("logcumsumexp", lambda d, shape: d.array(shape))
+
+
+# -- composed of the ops above (no rules of their own): checked by tests/test_composed.py ----------
+
+def _axis_case(name, make_input, **kw):
+    @case(name)
+    def make(d):
+        shape = d.shape(min_dims=1)
+        axis = d.choice([None, 0, -1])
+        keepdims = bool(d.integers(0, 1))
+        return (lambda lib, x: getattr(lib, name)(x, axis=axis, keepdims=keepdims, **kw)), [make_input(d, shape)]
+
+
+_axis_case("std", lambda d, shape: d.array(shape) + np.arange(np.prod(shape)).reshape(shape))  # std > 0: no kink
+_axis_case("ptp", lambda d, shape: d.distinct(shape))         # distinct values: no ties at the max or min
+_axis_case("amax", lambda d, shape: d.distinct(shape))
+_axis_case("amin", lambda d, shape: d.distinct(shape))
+
+
+@case("average")
+def _average_case(d):
+    shape = d.shape(min_dims=1)
+    axis = d.choice([None, -1])
+    weights_shape = shape if axis is None else shape[-1:]
+    return (lambda lib, x, w: lib.average(x, axis=axis, weights=w)), [d.array(shape), d.array(weights_shape, 0.5, 2.0)]
+
+
+@case("remainder")
+def _remainder_case(d):
+    sa, sb = d.broadcastable(2)
+    a = np.round(d.array(sa, -3, 3) * 4) / 4 + 0.125   # a/b stays away from integers (where mod jumps)
+    return (lambda lib, x, y: lib.remainder(x, y)), [a, np.full(sb, 0.5) + np.floor(d.array(sb, 0, 3))]
 
 
 # numpy function -> (make(*inputs) -> (args, kwargs), inputs): how tests/test_interop.py calls these

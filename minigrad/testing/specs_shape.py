@@ -380,3 +380,9 @@ INTEROP_EXAMPLES = {
     np.argpartition: (lambda x: ((x, [0, 2]), {}), [_X3]),
     np.pad: (lambda x: ((x, ((1, 0), (2, 1))), {"mode": "reflect"}), [_X]),
 }
+
+
+@case("flatten")
+def _flatten_case(d):
+    shape = d.shape(min_dims=1)
+    return (lambda lib, x: lib.ravel(x) if lib is np else lib.flatten(x)), [d.array(shape)]
