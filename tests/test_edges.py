@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.gradcheck import gradcheck
 
 
 # -- 1. every .grad owns writable memory ---------------------------------------------------------
@@ -455,3 +456,28 @@ def test_changing_a_factor_that_no_gradient_needs_is_not_refused():
     x[0] = 10.0                  # but a factor another gradient needs still is
     with pytest.raises(RuntimeError, match="input 1 .*'mul'.*modified in place"):
         y.backward()
+
+
+# -- found by the program fuzzer (views=True): in place on a view of a 0-d tensor inside a graph ----------
+
+@pytest.mark.parametrize("write, want_base, want_grad", [
+    (lambda v, w: v.__iadd__(w), 4.0, 8.0),                 # base = 2w, loss 3*base + v.sum() = 8w
+    (lambda v, w: v.__setitem__(0, w * 5.0), 10.0, 20.0),   # base = 5w
+    (lambda v, w: v.__setitem__((0, slice(1, None)), w * 5.0), 2.0, 4.0),  # writes nothing
+])
+def test_in_place_through_a_view_of_a_0d_tensor(write, want_base, want_grad):
+    w = mg.tensor(2.0, requires_grad=True)
+    base = w * 1.0
+    v = base[None, None]  # numpy: a (1, 1) view of the 0-d array's one element
+    write(v, w)
+    assert base.item() == want_base and v.data.tolist() == [[want_base]]
+    (g,) = mg.gradients(base * 3.0 + v.sum(), [w])
+    assert g.item() == want_grad
+    assert gradcheck(lambda t: _0d_view_loss(t, write), mg.tensor(2.0, requires_grad=True))
+
+
+def _0d_view_loss(w, write):
+    base = w * 1.0
+    v = base[None, None]
+    write(v, w)
+    return base * 3.0 + v.sum()

@@ -105,8 +105,16 @@ def _through_view(x, key, value, what):
         raise ValueError(f"{what}: the tensor (shape {x.shape}) is a read-only view (broadcast_to): "
                          f"its elements share memory")
     at = _positions(x, base)
-    if key is not None:
+    if key is not None and base.ndim == 0:  # x is base's one element (shape (1, ..., 1)): x[key] is it or nothing
+        n = np.zeros(x.shape)[key].size
+        if n > 1:
+            raise ValueError("x[idx] = v with repeated indices is ambiguous to differentiate (numpy keeps "
+                             "the last write); use unique indices or mg.scatter_add")
+        at = (None,) * np.zeros(x.shape)[key].ndim if n else None
+    elif key is not None:
         at = tuple(p[key] for p in at)
+    if at is None or x.size == 0:  # nothing is written
+        return x
     _rebase(base, index_update(base, at, value), what, x.data if key is None else _region(x, key), aliases)
     return x
 
@@ -115,6 +123,8 @@ def _positions(view, owner):
     """Where the elements of `view` lie in `owner`, as an index (owner[index] has view's values),
     found from memory addresses: right for any chain of slices, reshapes and transposes."""
     a, b = view.data, owner.data
+    if b.ndim == 0:  # a (writeable) view of a 0-d tensor is its one element, shaped (1, ..., 1)
+        return (None,) * a.ndim
     if a.dtype.itemsize != b.dtype.itemsize:
         raise RuntimeError(f"a view of dtype {a.dtype} of a {b.dtype} tensor cannot be changed in place "
                            f"inside a graph")
