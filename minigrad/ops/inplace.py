@@ -49,13 +49,14 @@ def _rebase(x, new, what, region=None, aliases=None):
     if new.shape != x.shape:
         raise ValueError(f"{what}: the result has shape {new.shape} but the tensor has shape {x.shape}; "
                          f"an in-place change cannot change the shape")
-    if new.dtype != x.dtype:  # numpy keeps the destination's dtype in place
+    op_node = new._node  # the op that read x: it is the one to read x's old value (the alias)
+    if new.dtype != x.dtype:  # numpy keeps the destination's dtype in place (a cast appended after the op)
         new = new.astype(x.dtype)
     views = _live_views(x)
     old = _wrap(x.data.copy() if views else x.data)
     old.requires_grad, old._node, old._version = x.requires_grad, x._node, x._version
     bumped = x._version + 1  # earlier nodes that saved x itself must see that it changed
-    new._node.inputs = tuple(old if t is x else t for t in new._node.inputs)
+    op_node.inputs = tuple(old if t is x else t for t in op_node.inputs)
     new._node.prev = old  # nodes recorded before this change still mean the old value
     if views:
         x.data[...] = new.data

@@ -284,24 +284,9 @@ XFAIL_WHILE_VIEWS_DIVERGE = dict(
            "the `edges` branch; the test turns strict by itself once the probe views_diverge() is False)")
 
 
-def _mixed_inplace_refused():
-    """In-place `h *= y` with h float32 and y float64 inside a graph: backward refuses it
-    ('modified in place'), the cast's node having been rewired instead of the op's."""
-    w = Tensor(np.array([1.5]), requires_grad=True)
-    h = w.astype(np.float32) * 1
-    h *= Tensor(np.array([2.0]), requires_grad=True)
-    try:
-        gradients(h.sum(), [w])
-    except RuntimeError as e:
-        return REFUSAL in str(e)
-    return False
-
-
-# name -> (still there?, does a failure message look like it?); each has an xfail reproducer in the tests
-KNOWN_BUGS = {
-    "in-place op changing dtype refused": (_mixed_inplace_refused,
-                                           lambda msg: "refuses a program PyTorch differentiates" in msg),
-}
+# name -> (still there?, does a failure message look like it?); each has an xfail reproducer in the tests.
+# Empty: "in-place op changing dtype refused" (float32 h *= float64 y in a graph) is fixed in ops/inplace.py.
+KNOWN_BUGS = {}
 
 
 def known_bug(exc):
