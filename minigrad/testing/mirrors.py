@@ -258,6 +258,46 @@ def derive(ops, torch=None, seeds=(1, 2, 3)):
     return left
 
 
+def disagreements(ops, torch=None, seeds=range(4)):
+    """{op: what differs} for the ops among `ops` whose numpy (and torch, if given) mirror does not
+    reproduce minigrad's node, values and dtype, on their spec's draws (ops without a spec or mirror
+    are left out: `missing` lists those).
+
+    >>> disagreements(["add", "exp"])
+    {}
+    """
+    from .draw import NumpyDraw
+    from .specs import SPECS
+    from ..engine import _tape
+    from ..tensor import Tensor
+    bad = {}
+    for op in ops:
+        if op not in NUMPY or op not in SPECS:
+            continue
+        try:
+            for seed in seeds:
+                f, xs = SPECS[op](NumpyDraw(seed))
+                out = f(*[Tensor(np.asarray(x), requires_grad=np.asarray(x).dtype.kind == "f") for x in xs])
+                for _, node, t in _tape([out]) if isinstance(out, Tensor) else ():
+                    if node.op != op:
+                        continue
+                    args = [x.data for x in node.inputs]
+                    tol = 1e-5 if t.dtype == np.float32 else 1e-9
+                    want = np.asarray(NUMPY[op](args, node.attrs, t.data))
+                    if want.dtype != t.dtype or not np.allclose(want, t.data, rtol=tol, atol=tol, equal_nan=True):
+                        raise AssertionError(f"numpy mirror differs on seed {seed}")
+                    if torch is not None and op in TORCH:
+                        got = TORCH[op](torch, [torch.as_tensor(x) for x in args], node.attrs, t.data)
+                        got = got.detach().numpy()
+                        if got.dtype != t.dtype or not np.allclose(got, t.data, rtol=tol, atol=tol, equal_nan=True):
+                            raise AssertionError(f"torch mirror differs on seed {seed}")
+        except NoMirror:
+            continue
+        except Exception as e:  # noqa: BLE001 - reported with the op's name
+            bad[op] = f"{type(e).__name__}: {e}"
+    return bad
+
+
 def missing(table, ops):
     """The ops among `ops` that `table` cannot replay.
 
@@ -332,5 +372,6 @@ def torch_mirror(torch):
 
 
 from . import mirrors_nn  # noqa: E402,F401 - the mirrors of minigrad.nn's ops register themselves
+from . import mirrors_more  # noqa: E402,F401 - and those of the ops added since (linalg, scans, ...)
 
-__all__ = ["NUMPY", "TORCH", "NoMirror", "replay", "missing", "numpy_mirror", "torch_mirror", "torch_key"]
+__all__ = ["NUMPY", "TORCH", "NoMirror", "replay", "missing", "disagreements", "numpy_mirror", "torch_mirror", "torch_key"]

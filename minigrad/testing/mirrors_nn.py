@@ -255,5 +255,28 @@ def _avg_pool2d_torch(torch, xs, a, out):
     return sums * (s if np.ndim(s) == 0 else torch.as_tensor(s))
 
 
-# max_pool2d_scatter / max_pool2d_gather take minigrad's own argmax layout (an attribute of
-# max_pool2d's rule): they are checked through max_pool2d, and by finite differences, not mirrored.
+# max_pool2d_scatter / max_pool2d_gather read the argmax max_pool2d saved (attribute `argmax`: the
+# offset i*kw + j of each window's maximum, in (C, N, Ho, Wo) order): put g there, or read h there
+def _hit(a, i, j, lib):
+    hit = np.ascontiguousarray(a["argmax"].transpose(1, 0, 2, 3)) == i * a["kernel_size"][1] + j
+    return hit if lib is np else lib.as_tensor(hit)
+
+
+def _max_scatter(lib):
+    def mirror(xs, a, out):
+        return _spread(xs[0], lambda i, j, g: g * _hit(a, i, j, lib), out.shape[2:],
+                       a["kernel_size"], *_geo(a), lib)
+    return mirror
+
+
+def _max_gather(lib):
+    def mirror(xs, a, out):
+        wins = _window_views(xs[0], a["kernel_size"], *_geo(a), out.shape[2:], 0.0, lib)
+        return sum(v * _hit(a, i, j, lib) for (i, j), v in wins.items())
+    return mirror
+
+
+NUMPY["max_pool2d_scatter"] = lambda xs, a, out: _max_scatter(np)(xs, a, out).astype(out.dtype)
+TORCH["max_pool2d_scatter"] = lambda torch, xs, a, out: _max_scatter(torch)(xs, a, out)
+NUMPY["max_pool2d_gather"] = lambda xs, a, out: _max_gather(np)(xs, a, out).astype(out.dtype)
+TORCH["max_pool2d_gather"] = lambda torch, xs, a, out: _max_gather(torch)(xs, a, out)
