@@ -63,9 +63,10 @@ def sum_to(g, shape, op="?"):
 def _check_versions(node, for_others=False):
     """Raise, naming the input, if an input whose value the rule reads changed in place since the op
     ran (`for_others`: the rule reads an input only for the other inputs' gradients)."""
+    read = rules.inputs_read(node.op)  # None: any input
     for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
         now = _owner(t)._version
-        if now != v and not (for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
+        if now != v and (read is None or i in read) and not (for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
             where = f" (created at {node.where})" if node.where else ""
             raise RuntimeError(
                 f"input {i} (shape {t.shape}) of {node.op!r}{where} was modified in place after the op "

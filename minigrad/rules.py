@@ -15,19 +15,21 @@ import contextvars
 _registry: dict = {}
 _shape_only: set = set()  # ops whose built-in rule reads only the shapes of its inputs, not values
 _for_others: set = set()  # ops whose built-in rule reads an input's value only for the others' gradients
+_reads: dict = {}         # op -> positions of the only inputs whose values its built-in rule reads
 _array_twins: dict = {}   # op -> (the rule it twins, the same VJP on ndarrays); see register_array
 _overrides = contextvars.ContextVar("minigrad_rule_overrides", default=None)
 presets: dict = {}
 
 
-def register(op, rule=None, *, shape_only=False, replace=False, for_others=False):
+def register(op, rule=None, *, shape_only=False, replace=False, for_others=False, reads=None):
     """Register `rule` as the VJP of `op` (usable as a decorator: `@rules.register("relu")`).
 
     `shape_only=True` says the rule never reads its inputs' values (add, reshape, indexing...):
     changing such an input in place after the op ran cannot corrupt the gradient, so backward
     does not refuse it. `for_others=True` says the rule reads an input's value only to compute the
     other inputs' gradients (mul, matmul: d(a*b)/db = a), so a change of that input matters only when
-    another input requires grad. An op that already has a rule keeps it unless `replace=True` (replacing
+    another input requires grad. `reads=(i, ...)` says the rule reads the values of those inputs only
+    (div: g / b and -g / b * out never read a), so a change of any other input never matters. An op that already has a rule keeps it unless `replace=True` (replacing
     changes the gradient for everyone; `override` swaps a rule inside a scope only).
 
     >>> from minigrad import rules
@@ -37,7 +39,8 @@ def register(op, rule=None, *, shape_only=False, replace=False, for_others=False
     ValueError: op 'exp' already has a backward rule (minigrad.ops.elementwise.exp_vjp); pass replace=True to replace it for everyone, or use mg.rules.override(exp=...) inside a with block
     """
     if rule is None:
-        return lambda fn: register(op, fn, shape_only=shape_only, replace=replace, for_others=for_others)
+        return lambda fn: register(op, fn, shape_only=shape_only, replace=replace, for_others=for_others,
+                                   reads=reads)
     if not callable(rule):
         raise TypeError(f"the rule for {op!r} must be callable, got {type(rule).__name__}")
     if op in _registry and not replace and _registry[op] is not rule:
@@ -48,6 +51,10 @@ def register(op, rule=None, *, shape_only=False, replace=False, for_others=False
     _registry[op] = rule
     (_shape_only.add if shape_only else _shape_only.discard)(op)
     (_for_others.add if for_others else _for_others.discard)(op)
+    if reads is None:
+        _reads.pop(op, None)
+    else:
+        _reads[op] = frozenset(reads)
     return rule
 
 
@@ -83,6 +90,15 @@ def reads_values(op, rule):
 def reads_for_others(op, rule):
     """Whether `rule`, in force for `op`, reads an input's value only for the other inputs' gradients."""
     return op in _for_others and rule is _registry.get(op)
+
+
+def inputs_read(op):
+    """The positions of the inputs whose values the rule in force for `op` may read (None: any).
+
+    >>> sorted(inputs_read("div")), inputs_read("exp")
+    ([1], None)
+    """
+    return _reads.get(op) if get(op) is _registry.get(op) else None
 
 
 def get(op):

@@ -341,3 +341,33 @@ def test_memory_stays_flat_over_training_steps():
     after = tracemalloc.get_traced_memory()[0]
     tracemalloc.stop()
     assert after - before < 64 * 1024, f"memory grew by {after - before} bytes over 2000 steps"
+
+
+# -- found by the program fuzzer: div's rule never reads its numerator, so changing it later is fine ----
+
+def test_numerator_changed_in_place_after_div_still_differentiates():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    x = w * 1.0
+    y = x / 2.0
+    x += 1.0                       # PyTorch differentiates this too (its div saves the divisor only)
+    (g,) = mg.gradients((y * y).sum() + x.sum(), [w])
+    np.testing.assert_allclose(g.data, [1.5, 2.0])   # d/dw (w^2/4 + w + 1) = w/2 + 1
+
+
+def test_divisor_changed_in_place_after_div_is_still_refused():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = w * 1.0
+    y = 3.0 / b                    # the rule reads b (g / b): its change must be refused
+    b += 1.0
+    with pytest.raises(RuntimeError, match="modified in place"):
+        mg.gradients(y.sum(), [w])
+
+
+def test_an_override_of_div_may_read_anything_so_it_is_checked():
+    w = mg.tensor([1.0, 2.0], requires_grad=True)
+    x = w * 1.0
+    y = x / 2.0
+    x += 1.0
+    with mg.rules.override(div=lambda g, out, a, b: (g * a / a / b, None)):
+        with pytest.raises(RuntimeError, match="modified in place"):
+            mg.gradients(y.sum(), [w])

@@ -110,7 +110,7 @@ def div(a, b):
     return _binary("div", np.true_divide, a, b)
 
 
-@rules.register("div")
+@rules.register("div", reads=(1,))  # b, and out: never a's value (a may change in place after)
 def div_vjp(g, out, a, b):
     ga = g / b
     return (ga if a.requires_grad else None), (-ga * out if b.requires_grad else None)
