@@ -128,7 +128,9 @@ def _torch_differentiates(torch, prog):
     T = _torch_backend(torch)
     ts = [torch.tensor(a, requires_grad=True) for a in prog.leaves]
     try:
-        out, _ = prog.run(T, ts, mixed=True, reference=run, mirror=mirrors.torch_mirror(torch))
+        out, trun = prog.run(T, ts, mixed=True, reference=run, mirror=mirrors.torch_mirror(torch))
+        if trun.cloned:  # as written (no copy) torch refuses the overlap, or saves what changes later
+            return False
         if out.requires_grad:
             torch.autograd.grad(out, ts, allow_unused=True)
     except mirrors.NoMirror:

@@ -115,6 +115,7 @@ class _Run:
     def __init__(self, backend, mixed, reference=None):
         self.B, self.mixed, self.reference = backend, mixed, reference
         self.env, self.calls = [], {}
+        self.cloned = False  # torch: an in-place operand overlapping its target had to be copied
 
 
 class _Leaf:
@@ -245,8 +246,11 @@ class _InPlace:
 
     def __call__(self, run, leaves):
         x, v = run.env[self.dst], self.adapt(run, run.env[self.adapt.src])
-        if run.B.name == "torch":  # numpy reads an operand that overlaps x before writing; torch may not
+        if run.B.name == "torch" and v.untyped_storage().data_ptr() == x.untyped_storage().data_ptr():
+            # numpy reads an operand that overlaps x before writing; torch may not: a copy, noted (torch
+            # then saves the copy, not the memory that later steps may change, as minigrad's op does)
             v = v.clone()
+            run.cloned = True
         if self.form == "=":
             x[run.B.key(self.key)] = v.to(x.dtype) if run.B.name == "torch" else v  # numpy casts to x's dtype
         else:
