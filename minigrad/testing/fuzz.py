@@ -192,12 +192,15 @@ def _against_numpy(prog, run, leaves, mixed):
     STATS["programs checked against numpy" + (" (float32 mix)" if mixed else "")] += 1
 
 
-def _torch_second_order_quirk(run):
+def _torch_second_order_quirk(run, torch_nan=False):
     """Why torch's second order is not a reference for this run, or None. torch's pow rule masks the
     base's gradient where the exponent is exactly 0 (torch.where(b == 0, 0, b * a**(b - 1))), which
     drops the mixed term 1/a of d2(a**b)/(da db) there: finite differences (and minigrad) keep it.
     And where the base is exactly 0 (exponent > 0) torch's d(0**b)/db = 0 differentiates again to
-    nan (0 * log(0)), where finite differences (and minigrad) give 0."""
+    nan (0 * log(0)), where finite differences (and minigrad) give 0. torch's prod and cumprod second
+    order is off where the input holds an exact 0 (minigrad's matches finite differences there), and its
+    logcumsumexp backward takes the log of the incoming gradient, nan to second order where that is 0
+    (`torch_nan`: whether torch's Hessian-vector product has a nan)."""
     for env_value in run.env:
         if not isinstance(env_value, Tensor) or env_value._node is None:
             continue
@@ -206,6 +209,10 @@ def _torch_second_order_quirk(run):
                 return "pow with an exponent exactly 0 (torch masks its gradient there)"
             if node.op == "pow" and node.inputs is not None and np.any(node.inputs[0].data == 0):
                 return "pow with a base exactly 0 (torch's second order in the exponent is nan there)"
+            if node.op in ("prod", "cumprod") and node.inputs is not None and np.any(node.inputs[0].data == 0):
+                return f"{node.op} of an input with an exact 0 (torch's second order is off there)"
+            if node.op == "logcumsumexp" and torch_nan:
+                return "logcumsumexp with a zero incoming gradient (torch's second order is nan there)"
     return None
 
 
@@ -226,7 +233,7 @@ def _against_torch(torch, prog, run, leaves, grads, hvps, vs):
         STATS[f"torch run skipped: torch raised {str(e).splitlines()[0][:90]}"] += 1
         return
     _env_close("values vs torch", run, ref, 1e-10, 1e-10, prog)
-    quirk = _torch_second_order_quirk(run)
+    quirk = _torch_second_order_quirk(run, any(h is not None and bool(torch.isnan(h).any()) for h in hv))
     for i in range(len(leaves)):
         _close(f"gradient of x{i} vs torch", grads[i], _value(gs[i]), 1e-8, 1e-10, prog)
         if quirk:

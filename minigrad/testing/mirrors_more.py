@@ -109,7 +109,15 @@ _both("slogdet", lambda xs, a, out: np.asarray(np.linalg.slogdet(xs[0])[1]),
       lambda torch, xs, a, out: torch.linalg.slogdet(xs[0])[1])
 _both("inv", lambda xs, a, out: np.linalg.inv(xs[0]), lambda torch, xs, a, out: torch.linalg.inv(xs[0]))
 _both("pinv", lambda xs, a, out: np.linalg.pinv(xs[0]), lambda torch, xs, a, out: torch.linalg.pinv(xs[0]))
-_both("solve", lambda xs, a, out: np.linalg.solve(*xs), lambda torch, xs, a, out: torch.linalg.solve(*xs))
+_np("solve")(lambda xs, a, out: np.linalg.solve(*xs))
+
+
+@_th("solve")
+def _solve_torch(torch, xs, a, out):  # numpy: a 2-D b is a matrix; torch reads b (n, n) as a batch of vectors
+    x, b = xs
+    if b.ndim >= 2:
+        b = b.expand(tuple(np.broadcast_shapes(tuple(x.shape[:-2]), tuple(b.shape[:-2]))) + tuple(b.shape[-2:]))
+    return torch.linalg.solve(x, b)
 _both("cholesky", lambda xs, a, out: np.linalg.cholesky(xs[0]), lambda torch, xs, a, out: torch.linalg.cholesky(xs[0]))
 _both("svdvals", lambda xs, a, out: np.linalg.svd(xs[0], compute_uv=False),
       lambda torch, xs, a, out: torch.linalg.svdvals(xs[0]))
