@@ -16,24 +16,7 @@ import numpy as np
 
 from ..engine import _as_of
 
-NUMPY: dict = {}
-TORCH: dict = {}
-
-
-class NoMirror(LookupError):
-    """The op (or this use of it) has no numpy / PyTorch counterpart here.
-
-    >>> issubclass(NoMirror, LookupError)
-    True
-    """
-
-
-def _np(op):
-    return lambda fn: NUMPY.__setitem__(op, fn) or fn
-
-
-def _th(op):
-    return lambda fn: TORCH.__setitem__(op, fn) or fn
+from ._mirror_tables import NUMPY, TORCH, NoMirror, _flat_positions, _np, _th  # noqa: F401 - re-exported
 
 
 def _elementwise(op, np_fn, torch_name):
@@ -152,11 +135,6 @@ def torch_key(torch, key):
     if isinstance(key, slice) and key.step is not None and key.step < 0:
         raise NoMirror(f"slice {key} with a negative step: torch has none")
     return int(key) if isinstance(key, np.integer) else key
-
-
-def _flat_positions(shape, key):
-    """The flat position of every element `x[key]` selects, in the order it selects them (repeats kept)."""
-    return np.arange(int(np.prod(shape)), dtype=np.int64).reshape(shape)[key]
 
 
 NUMPY["getitem"] = lambda xs, a, out: xs[0][a["key"]]

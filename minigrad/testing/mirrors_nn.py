@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .mirrors import NUMPY, TORCH, NoMirror, _np, _th
+from ._mirror_tables import NUMPY, TORCH, NoMirror, _np, _th
 
 
 @_np("linear")
