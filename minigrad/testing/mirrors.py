@@ -236,7 +236,7 @@ def derive(ops, torch=None, seeds=(1, 2, 3)):
     return left
 
 
-def disagreements(ops, torch=None, seeds=range(4)):
+def disagreements(ops, torch=None, seeds=range(8)):
     """{op: what differs} for the ops among `ops` whose numpy (and torch, if given) mirror does not
     reproduce minigrad's node, values and dtype, on their spec's draws (ops without a spec or mirror
     are left out: `missing` lists those).
