@@ -481,3 +481,21 @@ def _0d_view_loss(w, write):
     v = base[None, None]
     write(v, w)
     return base * 3.0 + v.sum()
+
+
+# -- found by the program fuzzer (views=True): a tracked in-place op changed the tensor's memory layout ----
+
+@pytest.mark.parametrize("grad", [False, True])
+def test_in_place_keeps_the_layout_so_a_later_reshape_is_a_copy_as_in_numpy(grad):
+    a = np.arange(6.0).reshape(2, 3)
+    ref = a.T * 1.0                      # numpy: Fortran-ordered
+    ref -= np.ones((3, 2))               # in place: still Fortran-ordered
+    flat_ref = ref.reshape(-1)           # so a copy
+    ref[0, 0] = 100.0
+    w = mg.tensor(a, requires_grad=grad)
+    x = w.T * 1.0
+    x -= mg.tensor(np.ones((3, 2)))      # with grad the result is a new (C-ordered) array: its layout must not leak
+    flat = x.reshape(-1)
+    x[0, 0] = mg.tensor(100.0)
+    np.testing.assert_array_equal(x.data, ref)
+    np.testing.assert_array_equal(flat.data, flat_ref)

@@ -53,12 +53,15 @@ def _rebase(x, new, what, region=None, aliases=None):
     if new.dtype != x.dtype:  # numpy keeps the destination's dtype in place (a cast appended after the op)
         new = new.astype(x.dtype)
     views = _live_views(x)
-    old = _wrap(x.data.copy() if views else x.data)
+    # written into x's own memory when views share it, or to keep x's layout (as numpy's in-place ops do:
+    # whether a later reshape of x is a view or a copy must not depend on grad mode)
+    write_back = bool(views) or (new.data.strides != x.data.strides and x.data.flags.writeable)
+    old = _wrap(x.data.copy() if write_back else x.data)
     old.requires_grad, old._node, old._version = x.requires_grad, x._node, x._version
     bumped = x._version + 1  # earlier nodes that saved x itself must see that it changed
     op_node.inputs = tuple(old if t is x else t for t in op_node.inputs)
     new._node.prev = old  # nodes recorded before this change still mean the old value
-    if views:
+    if write_back:
         x.data[...] = new.data
     else:
         x.data = new.data
