@@ -228,11 +228,17 @@ class _Call:
             # the tape as the call left it: a later in-place step gives `out` a new node (and value)
             snapshot = _wrap(out.data.copy())  # (an untracked in-place step changes the array itself)
             snapshot._node, snapshot.requires_grad = out._node, out.requires_grad
-            run.calls[self.index] = (snapshot, xs)
+            # whether the result owns C-ordered memory (so that a later reshape of it is a view)
+            run.calls[self.index] = (snapshot, xs, out._base is None and out.data.flags.c_contiguous)
             return out
-        out, mg_xs = run.reference.calls[self.index]
+        out, mg_xs, c_owned = run.reference.calls[self.index]
         mirror = (mirrors.numpy_mirror if run.B is _NP else run.mirror)
-        return mirrors.replay([out], {id(t): x for t, x in zip(mg_xs, xs)}, mirror, run.B.const)[0]
+        value = mirrors.replay([out], {id(t): x for t, x in zip(mg_xs, xs)}, mirror, run.B.const)[0]
+        if run.B.name == "torch" and c_owned:
+            # minigrad's result owns C-ordered memory, so a later reshape is a view of it; torch's (its
+            # cholesky's is column-major, say) must be laid out alike for views to alias alike
+            value = value.contiguous()
+        return value
 
     def __repr__(self):
         return f"{self.op}({', '.join('const' if isinstance(a, np.ndarray) else repr(a) for a in self.inputs)})"
