@@ -252,8 +252,8 @@ def backward(t, grad=None, retain_graph=False, create_graph=False):
 def gradients(target, sources, grad=None, retain_graph=False, create_graph=False):
     """Gradients of `target` with respect to each of `sources`, without touching any `.grad`.
 
-    What higher-order code and optimisers of inner problems want: `backward` would accumulate
-    into `.grad` fields that somebody else may be using.
+    For code inside a training step (a gradient penalty, an inner optimisation loop): `backward`
+    would add into the `.grad` fields the outer step is accumulating.
 
         >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
         >>> mg.gradients((x ** 3).sum(), [x]), x.grad

@@ -1,5 +1,5 @@
-"""The reference: every public name has a docstring, every docstring example runs (doctest), and the
-HTML reference builds with pdoc without a warning.
+"""The reference: every public name has a docstring with an example, every docstring example runs
+(doctest), and the HTML reference builds with pdoc without a warning.
 
 Examples may use `mg` (minigrad), `np` (numpy) and `F` (minigrad.nn.functional) without importing them."""
 import doctest
