@@ -250,7 +250,15 @@ def backward(t, grad=None, retain_graph=False, create_graph=False):
 
 
 def gradients(target, sources, grad=None, retain_graph=False, create_graph=False):
-    """Gradients of `target` with respect to each of `sources`, without touching any `.grad`."""
+    """Gradients of `target` with respect to each of `sources`, without touching any `.grad`.
+
+    For code inside a training step (a gradient penalty, an inner optimisation loop): `backward`
+    would add into the `.grad` fields the outer step is accumulating.
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> mg.gradients((x ** 3).sum(), [x]), x.grad
+        ([tensor([ 3., 12.])], None)
+    """
     for s in sources:
         if not isinstance(s, Tensor):
             raise TypeError(f"gradient sources must be Tensors, got {type(s).__name__}")
@@ -301,10 +309,14 @@ def grad(f, argnums=0):
 class Tape:
     """TensorFlow-style explicit tape over the same recording machinery.
 
-        with mg.Tape() as tape:
-            tape.watch(x)          # x need not require grad
-            y = f(x)
-        dx, = tape.gradient(y, [x])
+        >>> x = mg.tensor(3.0)
+        >>> with mg.Tape() as tape:
+        ...     tape.watch(x)          # x need not require grad
+        ...     y = x * x
+        >>> dx, = tape.gradient(y, [x]); dx
+        tensor(6.)
+        >>> x.requires_grad
+        False
 
     A non-persistent tape can answer one `gradient` call; a persistent one keeps its graph.
     Watching makes a tensor require grad only inside the `with` block (and while `gradient` runs):
@@ -375,6 +387,12 @@ class detect_anomaly(_Setting):
     The first bad gradient raises FloatingPointError naming the op and the file:line of the
     forward call that recorded it. Off by default: recording where each op was made costs a
     stack walk per op.
+
+        >>> x = mg.tensor([-1.0, 4.0], requires_grad=True)
+        >>> with mg.detect_anomaly(), np.errstate(invalid="ignore"):
+        ...     mg.sqrt(x).sum().backward()
+        Traceback (most recent call last):
+        FloatingPointError: backward rule of 'sqrt', created at ... returned non-finite values ...
     """
 
     def __init__(self, enabled=True):

@@ -70,7 +70,18 @@ def _is_internal(filename):
 
 
 class Tensor:
-    """An n-dimensional array that remembers how it was computed (when it requires grad)."""
+    """An n-dimensional array that remembers how it was computed (when it requires grad).
+
+    Wraps a numpy array (`.data`) without copying it; `mg.tensor` is the copying constructor.
+    Arithmetic, indexing and numpy functions on tensors are recorded, so `backward()` can fill
+    the `.grad` of every leaf that requires grad.
+
+        >>> x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        >>> y = (x * x).sum(); y
+        tensor(5., op=sum)
+        >>> y.backward(); x.grad
+        tensor([2., 4.])
+    """
 
     __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_base", "_views", "_retain", "name",
                  "__weakref__")
@@ -309,19 +320,43 @@ class _GradMode(_Setting):
 
 
 def no_grad(fn=None):
-    """`with mg.no_grad():` or `@mg.no_grad` (also `@mg.no_grad()`): record nothing."""
+    """`with mg.no_grad():` or `@mg.no_grad` (also `@mg.no_grad()`): record nothing.
+
+    For evaluation and for updates to parameters, which must not become part of the graph.
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> with mg.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
     mode = _GradMode(False)
     return mode(fn) if callable(fn) else mode
 
 
 def enable_grad(fn=None):
-    """Turn recording back on inside a `no_grad` region."""
+    """Turn recording back on inside a `no_grad` region (e.g. a gradient step inside an evaluation loop).
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> with mg.no_grad(), mg.enable_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        True
+    """
     mode = _GradMode(True)
     return mode(fn) if callable(fn) else mode
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """Make a tensor that owns a copy of `data` (numpy dtype rules: Python floats -> float64)."""
+    """Make a tensor that owns a copy of `data` (numpy dtype rules: Python floats -> float64).
+
+    The copy means later changes to `data` never reach the tensor (nor its gradients).
+
+        >>> mg.tensor([1.0, 2.0], requires_grad=True)
+        tensor([1., 2.], requires_grad=True)
+        >>> mg.tensor([1, 2], dtype=np.float32)
+        tensor([1., 2.], dtype=float32)
+    """
     if isinstance(data, Tensor):
         data = data.data
     return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)

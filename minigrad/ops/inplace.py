@@ -196,7 +196,14 @@ def setitem(x, key, value):
 
 
 def index_update(x, key, value):
-    """`x` with `x[key]` replaced by `value`, out of place (what `x[key] = value` records)."""
+    """`x` with `x[key]` replaced by `value`, out of place (what `x[key] = value` records).
+
+    Gradients flow to `x` outside `key` and to `value` inside it; `x` itself is unchanged.
+
+        >>> x = mg.tensor([1.0, 2.0, 3.0])
+        >>> mg.index_update(x, 1, mg.tensor(9.0)), x
+        (tensor([1., 9., 3.]), tensor([1., 2., 3.]))
+    """
     key = _key(key)
     if not _is_basic(key) and not (isinstance(key, np.ndarray) and key.dtype == bool):
         probe = np.zeros(x.shape, dtype=np.int64)
