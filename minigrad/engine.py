@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .tensor import Tensor, _anomaly, _GradMode, _Setting, _owner, _versions, _wrap, as_tensor, is_grad_enabled
+from .tensor import (Tensor, _anomaly, _GradMode, _Setting, _owner, _versions, _wrap, as_tensor, is_grad_enabled,
+                     record)
 
 _FREED = ("Trying to backward through the graph a second time: its saved values were freed by the "
           "first backward. Pass retain_graph=True to the first .backward() (or use a persistent "
@@ -120,46 +121,25 @@ def _as_array(x):
     return x.data if isinstance(x, Tensor) else np.asarray(x)
 
 
-def _accumulate(a, b):
-    """a + b, where a (a gradient so far, or None) is never modified: it may be shared."""
-    return b if a is None else a + b
+def _propagate(roots, root_grads, keep, plain, retain_graph):
+    """The core of reverse mode: walk the tape from `roots` back to the leaves, give each node's rule
+    its output's complete gradient, and add up what the rules return per input.
 
-
-def _add_to_grad(t, g, plain):
-    """t.grad += g, out of place (the old .grad may be shared); `g` is an ndarray when `plain`."""
-    if plain:
-        t.grad = _wrap(g if t.grad is None else t.grad.data + g)
-    else:
-        t.grad = _accumulate(t.grad, g)
-
-
-def run_backward(roots, root_grads, sources=None, retain_graph=False, create_graph=False):
-    """Propagate `root_grads` from `roots` to the leaves.
-
-    With `sources` (a list of tensors) return their gradients and leave every `.grad` untouched;
-    without, accumulate into `.grad` of the leaves (PyTorch semantics).
+    Returns {tensor: its complete gradient} for the leaves reached, the tensors in `keep` and the
+    ones marked with `retain_grad()`: every gradient a caller can ask for. Gradients are ndarrays
+    when `plain` (nothing records the backward pass), else Tensors.
     """
-    entries = _tape(roots)
-    # without create_graph nothing records the backward pass: gradients travel as bare ndarrays and
-    # are wrapped into Tensors only where they land (.grad, the returned gradients)
-    plain = not create_graph
-    grads = {}
+    grads = {}  # tensor -> gradient so far; a tensor's is complete when its node comes up
     for r, g in zip(roots, root_grads):
-        grads[id(r)] = _accumulate(grads.get(id(r)), g.data if plain else g)
-    wanted = {id(s): None for s in sources} if sources is not None else None
+        grads[r] = grads[r] + g if r in grads else g
+    kept = {}
     anomaly = _anomaly.get()
     in_force = _RulesInForce(plain)
-    with _GradMode(create_graph):
-        for _, node, out in entries:
-            g = grads.pop(id(out), None)
-            if wanted is not None and id(out) in wanted:
-                wanted[id(out)] = g
-            if g is not None and out._retain and sources is None:
-                _add_to_grad(out, g, plain)
-            if g is None:
-                if not retain_graph:
-                    node.inputs = node.attrs = None
-                continue
+    for _, node, out in _tape(roots):
+        g = grads.pop(out, None)
+        if g is not None:
+            if out._retain or out in keep:
+                kept[out] = g
             in_grads = _call_rule(node, out, g, in_force)
             if anomaly:
                 _anomaly_check(node, in_grads)
@@ -167,32 +147,77 @@ def run_backward(roots, root_grads, sources=None, retain_graph=False, create_gra
                 if gx is None or not x.requires_grad:
                     continue
                 if x._node is not None and x._node.seq > node.seq:
-                    x = _as_of(x, node.seq)
+                    x = _as_of(x, node.seq)  # changed in place since: the op read an older value
                     if not x.requires_grad:
                         continue
                 if gx.shape != x.data.shape:
                     gx = sum_to(gx, x.data.shape, node.op)
                 if gx.dtype != x.data.dtype:
-                    gx = gx.astype(x.data.dtype)
-                key = id(x)
-                if x._node is not None:
-                    grads[key] = grads[key] + gx if key in grads else gx
-                elif wanted is not None:  # a leaf, and the caller wants gradients returned
-                    if key in wanted:
-                        wanted[key] = _accumulate(wanted[key], gx)
-                else:                     # a leaf: accumulate into .grad
-                    _add_to_grad(x, gx, plain)
-            if not retain_graph:
-                node.inputs = node.attrs = None
-    if wanted is not None and plain:
-        wanted = {k: None if v is None else _wrap(v) for k, v in wanted.items()}
-    for r, g in zip(roots, root_grads):  # a root that is itself a leaf
-        if r._node is None:
-            if wanted is None:
-                r.grad = g if r.grad is None else r.grad + g
-            elif id(r) in wanted:
-                wanted[id(r)] = g if wanted[id(r)] is None else wanted[id(r)] + g
-    return None if wanted is None else [wanted[id(s)] for s in sources]
+                    gx = _cast(gx, x, node.op)
+                grads[x] = grads[x] + gx if x in grads else gx
+        if not retain_graph:
+            node.inputs = node.attrs = None
+    kept.update(grads)  # every non-leaf was popped above: what is left are the leaves
+    return kept
+
+
+def _cast(gx, x, op):
+    if gx.dtype.kind == "c" and x.data.dtype.kind != "c":
+        raise TypeError(f"backward of {op!r}: a complex gradient reached a real input (shape {x.shape}); "
+                        f"minigrad differentiates real values only and refuses complex intermediates")
+    return gx.astype(x.data.dtype)
+
+
+def _owned(g, plain, handed_out):
+    """`g` as a gradient its receiver may keep and change in place: copied when it is read-only (a
+    broadcast view) or shares memory with a gradient already handed out (rules pass `g` through:
+    `add` gives both inputs the same array). `handed_out` holds the ids of their memory owners."""
+    data = g if plain else g.data
+    owner = data
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    if not data.flags.writeable or id(owner) in handed_out:
+        owner = data = data.copy()
+        g = data if plain else record("cast", data, (g,))  # a recorded copy: differentiable again
+    handed_out.add(id(owner))
+    return _wrap(g) if plain else g
+
+
+def _into_grad(grads, plain):
+    """Deliver gradients PyTorch's way: accumulate each into its tensor's `.grad`."""
+    handed_out = set()
+    for t, g in grads.items():
+        if t.grad is None:
+            t.grad = _owned(g, plain, handed_out)
+        else:  # out of place: a fresh array that nobody else holds
+            t.grad = _wrap(t.grad.data + g) if plain else t.grad + g
+
+
+def _returned(grads, sources, plain):
+    """Deliver gradients as a list, one per source (None where none reached it); `.grad` untouched."""
+    handed_out = set()
+    return [_owned(grads[s], plain, handed_out) if s in grads else None for s in sources]
+
+
+def run_backward(roots, root_grads, sources=None, retain_graph=False, create_graph=False):
+    """Propagate `root_grads` (Tensors) from `roots` to the leaves.
+
+    With `sources` (a list of tensors) return their gradients and leave every `.grad` untouched;
+    without, accumulate into `.grad` of the leaves and of retained tensors (PyTorch semantics).
+    Without create_graph nothing records the backward pass: gradients travel as bare ndarrays and
+    are wrapped into Tensors only where they are delivered.
+    """
+    plain = not create_graph
+    seeds = [g.data for g in root_grads] if plain else root_grads
+    keep = _NOTHING if sources is None else set(sources)
+    with _GradMode(create_graph):
+        grads = _propagate(roots, seeds, keep, plain, retain_graph)
+        if sources is None:
+            return _into_grad(grads, plain)
+        return _returned(grads, sources, plain)
+
+
+_NOTHING = frozenset()
 
 
 def _seed(t, grad):
@@ -201,6 +226,9 @@ def _seed(t, grad):
     if not t.requires_grad:
         raise RuntimeError(f"backward on a tensor (shape {t.shape}) that does not require grad: no input "
                            f"of its computation had requires_grad=True, or it was computed under no_grad")
+    if t.data.dtype.kind == "c":
+        raise TypeError(f"backward on a complex tensor (shape {t.shape}, dtype {t.dtype}): minigrad "
+                        f"differentiates real values only; reduce to a real value (abs, a real part) first")
     if grad is None:
         if t.data.size != 1:
             raise RuntimeError(f"backward on a non-scalar tensor of shape {t.shape} needs `grad` (the "
@@ -209,7 +237,9 @@ def _seed(t, grad):
     grad = as_tensor(grad)
     if grad.shape != t.shape:
         raise ValueError(f"backward: grad of shape {grad.shape} does not match the tensor's shape {t.shape}")
-    return grad if grad.dtype == t.dtype else grad.astype(t.dtype)
+    if grad.requires_grad:  # part of a graph (create_graph): a recorded copy keeps it differentiable
+        return record("cast", grad.data.astype(t.dtype), (grad,))
+    return _wrap(np.array(grad.data, dtype=t.dtype))  # a copy: the caller's array never becomes a .grad
 
 
 def backward(t, grad=None, retain_graph=False, create_graph=False):
@@ -274,31 +304,42 @@ class Tape:
         dx, = tape.gradient(y, [x])
 
     A non-persistent tape can answer one `gradient` call; a persistent one keeps its graph.
+    Watching makes a tensor require grad only inside the `with` block (and while `gradient` runs):
+    leaving the block gives every watched tensor back its `requires_grad=False`.
     """
 
     def __init__(self, persistent=False):
         self.persistent = persistent
         self._watched = []
         self._used = False
+        self._inside = False
         self._mode = _GradMode(True)
 
     def __enter__(self):
         self._mode.__enter__()
+        self._inside = True
         return self
 
     def __exit__(self, *exc):
         self._mode.__exit__(*exc)
+        self._inside = False
+        self._set_watched(False)
         return False
 
     def watch(self, *tensors):
         for t in tensors:
             if not isinstance(t, Tensor):
                 raise TypeError(f"Tape.watch needs Tensors, got {type(t).__name__}")
-            if t.data.dtype.kind not in "fc":
-                raise TypeError(f"Tape.watch: only floating-point tensors can be differentiated, got {t.dtype}")
+            if t.data.dtype.kind != "f":
+                raise TypeError(f"Tape.watch: only real floating-point tensors can be differentiated, "
+                                f"got {t.dtype}")
             if not t.requires_grad:
                 t.requires_grad = True
                 self._watched.append(t)
+
+    def _set_watched(self, flag):
+        for t in self._watched:
+            t.requires_grad = flag
 
     def gradient(self, target, sources, output_gradients=None):
         if self._used and not self.persistent:
@@ -310,15 +351,18 @@ class Tape:
         if not target.requires_grad:
             gs = [None] * len(srcs)
         else:
-            gs = gradients(target, srcs, grad=output_gradients, retain_graph=self.persistent)
+            self._set_watched(True)  # after the block the watched tensors are plain again
+            try:
+                gs = gradients(target, srcs, grad=output_gradients, retain_graph=self.persistent)
+            finally:
+                self._set_watched(self._inside)
         if not self.persistent:
             self.release()
         return gs[0] if single else gs
 
     def release(self):
         """Stop treating the watched tensors as requiring grad."""
-        for t in self._watched:
-            t.requires_grad = False
+        self._set_watched(False)
         self._watched.clear()
 
 

@@ -67,7 +67,7 @@ def _verdict(results, atol, rtol, what, part="input"):
     for i, a, n in results:
         if a.shape != n.shape:
             raise GradcheckError(f"{what}: {part} {i}: gradient shape {a.shape} != {part} shape {n.shape}")
-        bad = np.abs(a - n) > atol + rtol * np.abs(n)
+        bad = ~(np.abs(a - n) <= atol + rtol * np.abs(n))  # so that nan or inf on either side is bad too
         if bad.any():
             j = np.unravel_index(np.argmax(np.abs(a - n) - rtol * np.abs(n)), a.shape)
             raise GradcheckError(f"{what} mismatch for {part} {i} at index {tuple(map(int, j))}: analytic "

@@ -19,17 +19,29 @@ _overrides = contextvars.ContextVar("minigrad_rule_overrides", default=None)
 presets: dict = {}
 
 
-def register(op, rule=None, *, shape_only=False):
+def register(op, rule=None, *, shape_only=False, replace=False):
     """Register `rule` as the VJP of `op` (usable as a decorator: `@rules.register("relu")`).
 
     `shape_only=True` says the rule never reads its inputs' values (add, reshape, indexing...):
     changing such an input in place after the op ran cannot corrupt the gradient, so backward
-    does not refuse it.
+    does not refuse it. An op that already has a rule keeps it unless `replace=True` (replacing
+    changes the gradient for everyone; `override` swaps a rule inside a scope only).
+
+    >>> from minigrad import rules
+    >>> rules.register("exp", lambda g, out, x: (g,))
+    Traceback (most recent call last):
+    ...
+    ValueError: op 'exp' already has a backward rule (minigrad.ops.elementwise.exp_vjp); pass replace=True to replace it for everyone, or use mg.rules.override(exp=...) inside a with block
     """
     if rule is None:
-        return lambda fn: register(op, fn, shape_only=shape_only)
+        return lambda fn: register(op, fn, shape_only=shape_only, replace=replace)
     if not callable(rule):
         raise TypeError(f"the rule for {op!r} must be callable, got {type(rule).__name__}")
+    if op in _registry and not replace and _registry[op] is not rule:
+        old = _registry[op]
+        raise ValueError(f"op {op!r} already has a backward rule ({getattr(old, '__module__', '?')}."
+                         f"{getattr(old, '__qualname__', type(old).__name__)}); pass replace=True to replace "
+                         f"it for everyone, or use mg.rules.override({op}=...) inside a with block")
     _registry[op] = rule
     (_shape_only.add if shape_only else _shape_only.discard)(op)
     return rule

@@ -11,6 +11,7 @@ import contextvars
 import itertools
 import os
 import sys
+import weakref
 
 import numpy as np
 
@@ -71,20 +72,21 @@ def _is_internal(filename):
 class Tensor:
     """An n-dimensional array that remembers how it was computed (when it requires grad)."""
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_base", "_retain", "name", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_base", "_views", "_retain", "name",
+                 "__weakref__")
     __array_priority__ = 100  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, requires_grad=False, dtype=None, name=None):
         data = np.asarray(data, dtype=dtype)
-        if requires_grad and data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require grad; got dtype {data.dtype} "
-                            f"(pass dtype=np.float32 or np.float64)")
+        if requires_grad and data.dtype.kind != "f":
+            _refuse_grad(data.dtype)
         self.data = data
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._node = None
         self._version = 0     # bumped by every in-place change; saved by nodes, checked by backward
         self._base = None     # the tensor whose memory this one views (shares its version counter)
+        self._views = None    # weak references to the views of this tensor's memory (see view_of)
         self._retain = False
         self.name = name
 
@@ -130,6 +132,11 @@ class Tensor:
 
     __hash__ = object.__hash__  # comparisons are elementwise, but tensors still key dicts by identity
 
+    def __getstate__(self):  # pickle and deepcopy: a copy has no views yet (weak references don't pickle)
+        state = {k: getattr(self, k) for k in Tensor.__slots__ if k != "__weakref__" and hasattr(self, k)}
+        state["_views"] = None
+        return None, state
+
     def __repr__(self):
         body = np.array2string(self.data, separator=", ", prefix="tensor(", threshold=60)
         extra = ""
@@ -142,12 +149,16 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def detach(self):
-        """The same values, cut off from the tape (shares memory, like torch.Tensor.detach)."""
-        return view_of(_wrap(self.data), self)
+        """The same values, cut off from the tape (shares memory, like torch.Tensor.detach): an
+        in-place change of either bumps the version both are checked against, but the detached
+        tensor is not a view whose history follows the original's."""
+        out = _wrap(self.data)
+        out._base = _owner(self)
+        return out
 
     def requires_grad_(self, flag=True):
-        if flag and self.data.dtype.kind not in "fc":
-            raise TypeError(f"only floating-point tensors can require grad; got dtype {self.dtype}")
+        if flag and self.data.dtype.kind != "f":
+            _refuse_grad(self.dtype)
         if not flag and self._node is not None:
             raise RuntimeError("requires_grad_(False) on a non-leaf tensor: use .detach() instead")
         self.requires_grad = bool(flag)
@@ -166,6 +177,14 @@ class Tensor:
         backward(self, grad, retain_graph=retain_graph, create_graph=create_graph)
 
 
+def _refuse_grad(dtype):
+    if dtype.kind == "c":
+        raise TypeError(f"complex tensors cannot require grad (dtype {dtype}): minigrad differentiates "
+                        f"real values only; treat the real and imaginary parts as two real tensors")
+    raise TypeError(f"only floating-point tensors can require grad; got dtype {dtype} "
+                    f"(pass dtype=np.float32 or np.float64)")
+
+
 def _wrap(data):
     """A constant tensor around an existing array, with no checks (the hot path)."""
     t = Tensor.__new__(Tensor)
@@ -175,16 +194,33 @@ def _wrap(data):
     t._node = None
     t._version = 0
     t._base = None
+    t._views = None
     t._retain = False
     t.name = None
     return t
 
 
 def view_of(out, x):
-    """Mark `out` as sharing `x`'s memory, so an in-place change of either is seen by both."""
+    """Mark `out` as sharing `x`'s memory, so an in-place change of either is seen by both.
+
+    The owner of the memory keeps weak references to its views: an in-place change recorded on the
+    tape must know whether a live view would see values its history does not explain.
+    """
     if np.may_share_memory(out.data, x.data):  # bounds check only: cheap, errs on the safe side
-        out._base = _owner(x)
+        owner = out._base = _owner(x)
+        views = owner._views
+        if views is None:
+            owner._views = [weakref.ref(out)]
+        else:
+            views.append(weakref.ref(out))
+            if len(views) % 64 == 0:  # drop dead ones now and then: a parameter's .T every step
+                views[:] = [r for r in views if r() is not None]
     return out
+
+
+def _live_views(t):
+    """The views of `t`'s memory that are still alive."""
+    return [v for v in map(lambda r: r(), t._views or ()) if v is not None]
 
 
 def record(op, data, inputs, **attrs):

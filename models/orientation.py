@@ -496,14 +496,6 @@ def load_model(path):
     return model, norm, cfg, meta
 
 
-# --------------------------------------------------------------------------- experiments
-
-
-def main(argv=None):
-    """The experiment runner (`python -m models.orientation ...`), kept in its own module."""
-    from models.orientation_experiments import main as run
-    return run(argv)
-
-
 if __name__ == "__main__":
-    main()
+    # the runner imports this module; running this file as __main__ as well would run its body twice
+    raise SystemExit("the experiment runner is `python -m models.orientation_experiments key=value ...`")

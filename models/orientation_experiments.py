@@ -1,4 +1,4 @@
-"""`python -m models.orientation key=value ...`: the training runs behind data/models/README.md.
+"""`python -m models.orientation_experiments key=value ...`: the training runs behind data/models/README.md.
 
 One run trains on the shipped photos' training split (split seed 0), optionally with more photos
 (--extra-train), scores the validation and test photos and appends a JSON line to --log. `--combine`
@@ -48,11 +48,11 @@ def combine(paths):
 
 
 def main(argv=None):
-    """`python -m models.orientation key=value ... [--name N] [--log FILE] [--save FILE]`: one training
+    """`python -m models.orientation_experiments key=value ... [--name N] [--log FILE] [--save FILE]`: one training
     run on the shipped photos (split seed 0), scored on the validation and test photos; appends a JSON
     line to FILE. `--combine A.npz B.npz ...` scores (and saves) their ensemble instead of training.
     This is how the table in data/models/README.md was made."""
-    p = argparse.ArgumentParser(prog="python -m models.orientation", description=main.__doc__)
+    p = argparse.ArgumentParser(prog="python -m models.orientation_experiments", description=main.__doc__)
     p.add_argument("settings", nargs="*", help="Config fields, e.g. size=64 widths=(16,32,64) epochs=6")
     p.add_argument("--name", default="run")
     p.add_argument("--data", default=str(DEFAULT_PHOTOS))

@@ -59,11 +59,11 @@ def test_registering_another_rule_retires_the_twin_until_the_original_is_back():
     original = rules.builtin("neg")
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     try:
-        rules.register("neg", lambda g, out, x: (g * 5.0,), shape_only=True)
+        rules.register("neg", lambda g, out, x: (g * 5.0,), shape_only=True, replace=True)
         (-x).sum().backward()
         assert x.grad.tolist() == [5.0, 5.0]
     finally:
-        rules.register("neg", original, shape_only=True)
+        rules.register("neg", original, shape_only=True, replace=True)
     assert rules.array_rule("neg", original) is not None
     x.grad = None
     (-x).sum().backward()

@@ -274,7 +274,8 @@ def test_primitive_and_defvjp():
     def cube(x):
         return x ** 3
 
-    with pytest.raises(KeyError, match="no backward rule registered for op 'cube'"):
+    assert cube.op.endswith("test_engine.test_primitive_and_defvjp.<locals>.cube")  # never a built-in's name
+    with pytest.raises(KeyError, match="no backward rule registered for op '.*cube'"):
         cube(mg.tensor(2.0, requires_grad=True)).backward()
 
     @cube.defvjp
@@ -288,7 +289,7 @@ def test_primitive_and_defvjp():
         assert mg.gradcheck(lambda t: cube(t), np.array([0.5, -1.5]))
         assert mg.gradgradcheck(lambda t: cube(t), np.array([0.5, -1.5]))
     finally:
-        mg.rules._registry.pop("cube")
+        mg.rules._registry.pop(cube.op)
 
 
 def test_gradcheck_catches_a_wrong_rule():
@@ -305,7 +306,7 @@ def test_gradcheck_catches_a_wrong_rule():
             mg.gradcheck(square_wrong, np.array([1.0, 2.0]))
         assert isinstance(mg.GradcheckError("x"), AssertionError)
     finally:
-        mg.rules._registry.pop("square_wrong")
+        mg.rules._registry.pop(square_wrong.op)
 
 
 def test_matmul_shapes_and_errors():

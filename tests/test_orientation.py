@@ -408,8 +408,9 @@ def test_experiment_cli_extra_training_photos_skip_held_out_and_duplicates(tmp_p
     tr, va, te = split_photos(len(paths), seed=0)
     for i in (tr[0], va[0], te[0]):  # copies of a training, a validation and a test photo
         shutil.copy(paths[i], extra / "b" / f"copy_{paths[i].name}")
-    row = orient.main(["size=8", "widths=(4,)", "hidden=4", "epochs=1", "--data", str(data), "--extra-train",
-                       str(extra), "--save", str(tmp_path / "m.npz"), "--name", "t"])
+    from models import orientation_experiments as runs
+    row = runs.main(["size=8", "widths=(4,)", "hidden=4", "epochs=1", "--data", str(data), "--extra-train",
+                     str(extra), "--save", str(tmp_path / "m.npz"), "--name", "t"])
     assert row["n_train_photos"] == len(tr) + 4  # only the four new photos were added
     meta = orient.load_model(tmp_path / "m.npz")[3]
     held_out = set(file_hashes([paths[i] for i in np.concatenate([va, te])]))

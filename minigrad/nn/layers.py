@@ -9,15 +9,7 @@ from .. import ops
 from . import functional as F
 from . import init
 from ._windows import pair
-from .module import Module, Parameter
-
-
-def _sizes(layer, **sizes):
-    """The positive integer sizes a layer is built with, or a ValueError naming the bad one."""
-    for name, v in sizes.items():
-        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
-            raise ValueError(f"{layer}: {name} must be a positive integer, got {v!r}")
-    return tuple(int(v) for v in sizes.values())
+from .module import Module, Parameter, _sizes
 
 
 class _Affine(Module):

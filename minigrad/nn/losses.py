@@ -29,7 +29,8 @@ def _class_labels(x, labels, fn):
     if x.ndim != 2:
         raise ValueError(f"{fn}: expected input of shape (N, C), got {x.shape}")
     n, c = x.shape
-    arr = labels.data if isinstance(labels, Tensor) else np.asarray(labels)
+    # a copy: cross_entropy's rule reads the labels, which the caller may change after the forward
+    arr = np.array(labels.data if isinstance(labels, Tensor) else labels)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{fn}: labels must be integer class indices, got dtype {arr.dtype}")
     if arr.shape != (n,):

@@ -24,6 +24,14 @@ def _changed():
     _structure_version[0] = next(_structure)
 
 
+def _sizes(layer, **sizes):
+    """The positive integer sizes a layer is built with, or a ValueError naming the bad one."""
+    for name, v in sizes.items():
+        if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
+            raise ValueError(f"{layer}: {name} must be a positive integer, got {v!r}")
+    return tuple(int(v) for v in sizes.values())
+
+
 class Parameter(Tensor):
     """A tensor that a Module registers as learnable: requires grad, float32 unless told otherwise.
 

@@ -10,8 +10,7 @@ import numpy as np
 
 from .. import ops
 from ..tensor import as_tensor
-from .layers import _sizes
-from .module import Module, Parameter
+from .module import Module, Parameter, _sizes
 
 
 def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, training=False,

@@ -29,7 +29,16 @@ def _setup(x, kernel_size, stride, padding, op):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0):  # noqa: A002 - PyTorch's name
-    """Max over kh x kw windows (stride defaults to the kernel size); padding counts as -inf."""
+    """Max over kh x kw windows (stride defaults to the kernel size); padding counts as -inf.
+
+    Ties: each window's gradient goes to its first maximum in row-major order, as in PyTorch's
+    max_pool2d (`mg.max` instead shares it equally among tied maxima, as torch.amax does).
+
+    >>> import numpy as np, minigrad as mg
+    >>> x = mg.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+    >>> max_pool2d(x, 2).sum().backward(); x.grad.data[0, 0].tolist()
+    [[1.0, 0.0], [0.0, 0.0]]
+    """
     x, kernel, stride, padding, out_hw = _setup(input, kernel_size, stride, padding, "max_pool2d")
     best, arg = max_windows(cn(x.data), kernel, stride, padding, out_hw)
     return record("max_pool2d", cn(best), (x,), kernel_size=kernel, stride=stride, padding=padding, argmax=arg)

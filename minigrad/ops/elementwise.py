@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import rules
-from ..tensor import Tensor, _wrap, as_tensor, record
+from ..tensor import Tensor, _wrap, as_tensor, is_grad_enabled, record
 
 
 def _pair(a, b):
@@ -29,9 +29,20 @@ def _binary(op, fn, a, b):
         a, b = _pair(a, b)
     try:
         data = fn(a.data, b.data)
-    except ValueError:
-        raise ValueError(f"{op}: operands of shapes {a.shape} and {b.shape} cannot be broadcast together") from None
+    except ValueError as e:
+        raise _value_error(op, e, a.shape, b.shape) from None
     return record(op, data, (a, b))
+
+
+def _value_error(op, e, *shapes):
+    """numpy's ValueError from `op`, named: a broadcasting one names the shapes; any other (an
+    integer to a negative power, a read-only output...) keeps numpy's own message."""
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        listed = ", ".join(map(str, shapes[:-1])) + f" and {shapes[-1]}"
+        return ValueError(f"{op}: operands of shapes {listed} cannot be broadcast together")
+    return ValueError(f"{op}: {e}")
 
 
 # -- arithmetic ------------------------------------------------------------------------------
@@ -45,9 +56,7 @@ def add_vjp(g, out, a, b):
     return g, g
 
 
-@rules.register_array("add")
-def add_vjp_array(g, out, a, b):
-    return g, g
+rules.register_array("add", add_vjp)  # the same formula serves arrays
 
 
 def sub(a, b):
@@ -59,9 +68,7 @@ def sub_vjp(g, out, a, b):
     return g, (-g if b.requires_grad else None)
 
 
-@rules.register_array("sub")
-def sub_vjp_array(g, out, a, b):
-    return g, (-g if b.requires_grad else None)
+rules.register_array("sub", sub_vjp)  # the same formula serves arrays
 
 
 def mul(a, b):
@@ -100,15 +107,33 @@ def power(a, b):
 
 @rules.register("pow")
 def pow_vjp(g, out, a, b):
-    ga = g * b * a ** (b - 1) if a.requires_grad else None
-    gb = g * out * log(a) if b.requires_grad else None
+    # PyTorch's conventions where the formulas give 0 * inf: d(a**0)/da = 0 at a = 0, and
+    # d(0**b)/db = 0 for b >= 0. Those entries are computed at base 1 instead of 0, so that no inf
+    # enters the rule's own graph and the second order is 0 there too, not nan.
+    ga = gb = None
+    if a.requires_grad:
+        zero_power = (b.data == 0) & (a.data == 0)
+        ga = g * b * _base_one_where(zero_power, a) ** (b - 1)
+    if b.requires_grad:
+        zero_base = (a.data == 0) & (b.data >= 0)
+        gb = g * out * log(_base_one_where(zero_base, a))
     return ga, gb
+
+
+def _base_one_where(mask, a):
+    return where(mask, 1.0, a) if mask.any() else a
 
 
 @rules.register_array("pow")
 def pow_vjp_array(g, out, a, b):
-    ga = g * b.data * a.data ** (b.data - 1) if a.requires_grad else None
-    gb = g * out * np.log(a.data) if b.requires_grad else None
+    ad, bd = a.data, b.data
+    ga = gb = None
+    if a.requires_grad:
+        zero_power = (bd == 0) & (ad == 0)
+        ga = g * bd * (np.where(zero_power, 1, ad) if zero_power.any() else ad) ** (bd - 1)
+    if b.requires_grad:
+        zero_base = (ad == 0) & (bd >= 0)
+        gb = g * out * np.log(np.where(zero_base, 1, ad) if zero_base.any() else ad)
     return ga, gb
 
 
@@ -121,9 +146,7 @@ def neg_vjp(g, out, x):
     return (-g,)
 
 
-@rules.register_array("neg")
-def neg_vjp_array(g, out, x):
-    return (-g,)
+rules.register_array("neg", neg_vjp)  # the same formula serves arrays
 
 
 # -- unary math --------------------------------------------------------------------------------
@@ -137,9 +160,7 @@ def exp_vjp(g, out, x):
     return (g * out,)
 
 
-@rules.register_array("exp")
-def exp_vjp_array(g, out, x):
-    return (g * out,)
+rules.register_array("exp", exp_vjp)  # the same formula serves arrays
 
 
 def log(x):
@@ -165,9 +186,7 @@ def sqrt_vjp(g, out, x):
     return (g / (out * 2),)
 
 
-@rules.register_array("sqrt")
-def sqrt_vjp_array(g, out, x):
-    return (g / (out * 2),)
+rules.register_array("sqrt", sqrt_vjp)  # the same formula serves arrays
 
 
 def abs(x):  # noqa: A001 - numpy's name
@@ -221,9 +240,7 @@ def tanh_vjp(g, out, x):
     return (g * (1 - out * out),)
 
 
-@rules.register_array("tanh")
-def tanh_vjp_array(g, out, x):
-    return (g * (1 - out * out),)
+rules.register_array("tanh", tanh_vjp)  # the same formula serves arrays
 
 
 def sigmoid(x):
@@ -236,9 +253,7 @@ def sigmoid_vjp(g, out, x):
     return (g * out * (1 - out),)
 
 
-@rules.register_array("sigmoid")
-def sigmoid_vjp_array(g, out, x):
-    return (g * out * (1 - out),)
+rules.register_array("sigmoid", sigmoid_vjp)  # the same formula serves arrays
 
 
 def relu(x):
@@ -296,7 +311,15 @@ def minimum_vjp_array(g, out, a, b):
 def clip(x, lo=None, hi=None):
     if lo is None and hi is None:
         raise ValueError("clip needs at least one of lo and hi")
+    lo, hi = _bound(lo), _bound(hi)
     return record("clip", np.clip(x.data, lo, hi), (x,), lo=lo, hi=hi)
+
+
+def _bound(v):
+    """A clip bound as the rule will read it: arrays copied (the caller may change theirs later)."""
+    if isinstance(v, Tensor):
+        return v.data.copy()
+    return np.array(v) if isinstance(v, (np.ndarray, list)) else v
 
 
 def _inside(x, lo, hi):
@@ -320,15 +343,16 @@ def clip_vjp_array(g, out, x, lo, hi):
 
 
 def where(cond, a, b):
-    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    # a copy: the caller changing the mask after the op must not change the gradient
+    cond = np.array(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         a, b = _pair(a, b)
     else:
         a, b = as_tensor(a), as_tensor(b)
     try:
         data = np.where(cond, a.data, b.data)
-    except ValueError:
-        raise ValueError(f"where: cond {cond.shape}, a {a.shape} and b {b.shape} cannot be broadcast together") from None
+    except ValueError as e:
+        raise _value_error("where", e, cond.shape, a.shape, b.shape) from None
     return record("where", data, (a, b), cond=cond)
 
 
@@ -352,6 +376,9 @@ def astype(x, dtype):
         return x
     if dtype.kind not in "fc":  # an integer or bool result has no gradient
         return _wrap(x.data.astype(dtype))
+    if dtype.kind == "c" and x.requires_grad and is_grad_enabled():
+        raise TypeError(f"astype({dtype}) of a tensor that requires grad: minigrad differentiates real "
+                        f"values only (complex intermediates are refused); detach() it first")
     return record("cast", x.data.astype(dtype), (x,))
 
 

@@ -1,18 +1,23 @@
 """In-place changes (`x += y`, `x[idx] = v`) that can never corrupt a gradient.
 
-Outside any graph (nothing requires grad, or under no_grad) the array is changed in place and the
-tensor's version is bumped: a node that saved the old value then refuses to backprop (engine's
-version check). Inside a graph the change is recorded instead: the old value lives on in an alias
-that keeps its place on the tape, and the tensor takes the new value and a new node, so
-backward is exact. A leaf that requires grad cannot be changed in place under grad mode (as in
-PyTorch): its `.grad` would no longer mean anything.
+Outside any graph (nothing requires grad, or under no_grad) the array is changed in place, through
+views as numpy does, and the tensor's version is bumped: a node that saved the old value then
+refuses to backprop (engine's version check). Inside a graph the change is recorded instead: the
+old value lives on in an alias that keeps its place on the tape, and the tensor takes the new value
+and a new node, so backward is exact. Refused inside a graph, with an error saying what to do:
+- changing a leaf that requires grad (as in PyTorch: its `.grad` would no longer mean anything);
+- changing a view of another tensor (`v = base[1:3]; v += w`): the base's history would have to be
+  rebuilt around the change, which minigrad does not do;
+- changing elements that a live view shows (`head = h[:2]; h[0] = w[0]`): the view would show the
+  new value with the old history. Views of other elements are fine, and see the same memory.
 """
 from __future__ import annotations
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from .. import rules
-from ..tensor import Tensor, _owner, _wrap, is_grad_enabled, record
+from ..tensor import Node, Tensor, _live_views, _owner, _versions, _wrap, is_grad_enabled, record
 from .elementwise import add, div, mul, sub
 from .shape import _is_basic, _key
 
@@ -27,33 +32,137 @@ def _check_leaf(x, what):
                            f"`with mg.no_grad():` (as an optimizer step does) or use an out-of-place op")
 
 
-def _rebase(x, new, what):
-    """Give `x` the value and tape position of `new`; an alias keeps x's old identity on the tape."""
+def _region(x, key):
+    """The elements `x[key] = ...` writes, as a view of x's memory (None: not known, any may be)."""
+    if not _is_basic(key):
+        return None
+    key = key if isinstance(key, tuple) else (key,)
+    return x.data[key if any(k is Ellipsis for k in key) else key + (Ellipsis,)]  # a view, even of one element
+
+
+def _rebase(x, new, what, region=None, aliases=None):
+    """Give `x` the value and tape position of `new`; an alias keeps x's old identity on the tape.
+
+    When views of x are alive, the new value is written into the memory they share (the alias keeps
+    a copy of the old value), and each view that shows changed elements (`region`; None: any) is
+    rebased too: its history becomes "x, as changed, viewed as before", as PyTorch does.
+    """
     if new.shape != x.shape:
         raise ValueError(f"{what}: the result has shape {new.shape} but the tensor has shape {x.shape}; "
                          f"an in-place change cannot change the shape")
     if new.dtype != x.dtype:  # numpy keeps the destination's dtype in place
         new = new.astype(x.dtype)
-    old = _wrap(x.data)
-    old.requires_grad, old._node, old._version, old._base = x.requires_grad, x._node, x._version, x._base
-    bumped = _owner(x)._version + 1  # earlier nodes that saved x itself must see that it changed
+    views = _live_views(x)
+    old = _wrap(x.data.copy() if views else x.data)
+    old.requires_grad, old._node, old._version = x.requires_grad, x._node, x._version
+    bumped = x._version + 1  # earlier nodes that saved x itself must see that it changed
     new._node.inputs = tuple(old if t is x else t for t in new._node.inputs)
     new._node.prev = old  # nodes recorded before this change still mean the old value
-    x.data, x._node, x.requires_grad, x._base, x._version = new.data, new._node, new.requires_grad, None, bumped
+    if views:
+        x.data[...] = new.data
+    else:
+        x.data = new.data
+    x._node, x.requires_grad, x._version = new._node, new.requires_grad, bumped
+    for v in views:
+        if region is None or np.shares_memory(v.data, region):
+            old_v = aliases.get(id(v)) if aliases else None
+            _rebase_view(v, x, _alias(v) if old_v is None else old_v)
     return x
+
+
+def _alias(v, copy=False):
+    """A tensor that takes over v's place on the tape (its node and history) before v changes."""
+    old = _wrap(v.data.copy() if copy else v.data)
+    old.requires_grad, old._node = v.requires_grad, v._node
+    if not copy:  # sharing v's memory, it shares its version counter too
+        old._version, old._base = v._version, v._base
+    return old
+
+
+def _rebase_view(v, owner, old):
+    """`v` shows elements of `owner` that just changed: from now on it is owner[where v lies]."""
+    node = Node("getitem", (owner,), {"key": _positions(v, owner)})
+    node.prev = old  # nodes recorded before the change still mean the view's old history
+    v._node, v.requires_grad = node, owner.requires_grad
+
+
+def _through_view(x, key, value, what):
+    """`x[key] = value` (key None: all of x) where x views another tensor's memory, recorded on that
+    tensor, the base: base[where x[key] lies] = value; x and the base's other views are rebased.
+    When `value` was computed from x (`x += w`), its node gets a copy of x's old value instead."""
+    base = x._base
+    aliases = None
+    if key is None and value._node is not None and any(t is x for t in value._node.inputs):
+        old = _alias(x, copy=True)
+        node = value._node
+        node.inputs = tuple(old if t is x else t for t in node.inputs)
+        node.versions = _versions(node.inputs)
+        aliases = {id(x): old}
+    if not any(r() is x for r in base._views or ()):
+        raise RuntimeError(f"{what} inside a graph on a detached tensor (shape {x.shape}): it shares memory "
+                           f"with a tensor in the graph but not its history; copy it first or use no_grad")
+    _check_leaf(base, f"{what} through a view")
+    if not x.data.flags.writeable:
+        raise ValueError(f"{what}: the tensor (shape {x.shape}) is a read-only view (broadcast_to): "
+                         f"its elements share memory")
+    at = _positions(x, base)
+    if key is not None:
+        at = tuple(p[key] for p in at)
+    _rebase(base, index_update(base, at, value), what, x.data if key is None else _region(x, key), aliases)
+    return x
+
+
+def _positions(view, owner):
+    """Where the elements of `view` lie in `owner`, as an index (owner[index] has view's values),
+    found from memory addresses: right for any chain of slices, reshapes and transposes."""
+    a, b = view.data, owner.data
+    if a.dtype.itemsize != b.dtype.itemsize:
+        raise RuntimeError(f"a view of dtype {a.dtype} of a {b.dtype} tensor cannot be changed in place "
+                           f"inside a graph")
+    lo = min(_extent(a)[0], _extent(b)[0])
+    slots = np.full((max(_extent(a)[1], _extent(b)[1]) - lo) // b.itemsize + 1, -1, dtype=np.intp)
+    _laid_out(slots, b, lo)[...] = np.arange(b.size).reshape(b.shape)
+    return np.unravel_index(_laid_out(slots, a, lo), b.shape)
+
+
+def _extent(arr):
+    """First and last byte address of the elements of `arr`."""
+    ptr = arr.__array_interface__["data"][0]
+    lo = hi = ptr
+    for s, n in zip(arr.strides, arr.shape):
+        if n > 1:
+            lo, hi = (lo + s * (n - 1), hi) if s < 0 else (lo, hi + s * (n - 1))
+    return lo, hi
+
+
+def _laid_out(slots, arr, lo):
+    """`slots` (one per element-sized memory cell from address lo) seen with arr's shape and strides."""
+    item = arr.itemsize
+    offset = arr.__array_interface__["data"][0] - lo
+    if offset % item or any(s % item for s in arr.strides):
+        raise RuntimeError("a view whose strides are not whole elements cannot be changed in place in a graph")
+    return as_strided(slots[offset // item:], arr.shape, tuple(s // item * slots.itemsize for s in arr.strides))
 
 
 def _inplace(op, ufunc, symbol):
     def method(x, other):
         _check_leaf(x, f"in-place {symbol}")
         if _tracked(x, other):
-            return _rebase(x, op(x, other), f"in-place {symbol}")
+            new = op(x, other)
+            if x._base is not None:
+                if new.shape != x.shape:
+                    raise ValueError(f"in-place {symbol}: the result has shape {new.shape} but the tensor "
+                                     f"has shape {x.shape}; an in-place change cannot change the shape")
+                return _through_view(x, None, new, f"in-place {symbol}")
+            return _rebase(x, new, f"in-place {symbol}")
         value = other.data if isinstance(other, Tensor) else other
         try:
             ufunc(x.data, value, out=x.data)
         except (TypeError, np.exceptions.DTypePromotionError) as e:
             raise TypeError(f"in-place {symbol} cannot store a result in a {x.dtype} tensor: {e}") from None
-        except ValueError:
+        except ValueError as e:
+            if np.broadcast_shapes(x.shape, np.shape(value)) == x.shape:
+                raise ValueError(f"in-place {symbol}: {e}") from None  # a read-only tensor, say
             raise ValueError(f"in-place {symbol}: operand of shape {np.shape(value)} does not broadcast "
                              f"to the tensor's shape {x.shape}") from None
         _owner(x)._version += 1
@@ -75,7 +184,9 @@ def setitem(x, key, value):
     _check_leaf(x, "item assignment")
     if _tracked(x, value):
         value = value if isinstance(value, Tensor) else _wrap(np.asarray(value, dtype=x.dtype))
-        return _rebase(x, index_update(x, key, value), "item assignment")
+        if x._base is not None:
+            return _through_view(x, key, value, "item assignment")
+        return _rebase(x, index_update(x, key, value), "item assignment", _region(x, key))
     try:
         x.data[key] = value.data if isinstance(value, Tensor) else value
     except (ValueError, IndexError) as e:
@@ -87,6 +198,7 @@ def setitem(x, key, value):
 
 def index_update(x, key, value):
     """`x` with `x[key]` replaced by `value`, out of place (what `x[key] = value` records)."""
+    key = _key(key)
     if not _is_basic(key) and not (isinstance(key, np.ndarray) and key.dtype == bool):
         probe = np.zeros(x.shape, dtype=np.int64)
         np.add.at(probe, key, 1)

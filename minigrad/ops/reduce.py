@@ -1,7 +1,8 @@
 """Reductions and the normalisations built on them (softmax, log_softmax, logsumexp).
 
 `axis` is an int, a tuple of ints or None (all axes), negative counting from the end; `keepdims`
-as in numpy. Ties in max/min share the gradient equally among all maximal elements.
+as in numpy. Ties in max/min share the gradient equally among all maximal elements, as torch.amax
+does (max_pool2d instead gives each window's gradient to its first maximum, as PyTorch's does).
 """
 from __future__ import annotations
 
@@ -61,9 +62,7 @@ def broadcast_to_vjp(g, out, x):
     return (g,)  # the engine sums g back down to x's shape
 
 
-@rules.register_array("broadcast_to")
-def broadcast_to_vjp_array(g, out, x):
-    return (g,)
+rules.register_array("broadcast_to", broadcast_to_vjp)  # the same formula serves arrays
 
 
 def sum(x, axis=None, keepdims=False):  # noqa: A001 - numpy's name
@@ -163,9 +162,7 @@ def softmax_vjp(g, out, x, axes):
     return (out * (g - (g * out).sum(axis=axes, keepdims=True)),)
 
 
-@rules.register_array("softmax")
-def softmax_vjp_array(g, out, x, axes):
-    return (out * (g - (g * out).sum(axis=axes, keepdims=True)),)
+rules.register_array("softmax", softmax_vjp)  # the same formula serves arrays
 
 
 def log_softmax(x, axis=-1):

@@ -22,9 +22,7 @@ def reshape_vjp(g, out, x):
     return (g.reshape(x.shape),)
 
 
-@rules.register_array("reshape")
-def reshape_vjp_array(g, out, x):
-    return (g.reshape(x.shape),)
+rules.register_array("reshape", reshape_vjp)  # the same formula serves arrays
 
 
 def transpose(x, axes=None):
@@ -39,9 +37,7 @@ def transpose_vjp(g, out, x, axes):
     return (g.transpose(tuple(np.argsort(axes))),)
 
 
-@rules.register_array("transpose")
-def transpose_vjp_array(g, out, x, axes):
-    return (g.transpose(tuple(np.argsort(axes))),)
+rules.register_array("transpose", transpose_vjp)  # the same formula serves arrays
 
 
 def swapaxes(x, axis1, axis2):
@@ -63,10 +59,20 @@ def swapaxes(x, axis1, axis2):
 # -- indexing: getitem and its adjoint, a scatter-add -------------------------------------------
 
 def _key(key):
-    """Turn tensors inside an index into arrays (indices are constants, never differentiated)."""
-    if isinstance(key, tuple):
-        return tuple(k.data if isinstance(k, Tensor) else k for k in key)
-    return key.data if isinstance(key, Tensor) else key
+    """An index as the rule will replay it: indices are constants, never differentiated, so tensors
+    become arrays; arrays and lists are copied, so the caller changing them after the op cannot
+    change its gradient."""
+    if type(key) is tuple:
+        return tuple(_constant(k) for k in key)
+    return _constant(key)
+
+
+def _constant(k):
+    if isinstance(k, Tensor):
+        return k.data.copy()
+    if isinstance(k, (np.ndarray, list)):
+        return np.array(k)
+    return k
 
 
 def _is_basic(key):
@@ -96,6 +102,7 @@ def getitem_vjp_array(g, out, x, key):
 
 def scatter_add(g, key, shape):
     """Zeros of `shape` with `g` added at `x[key]`; repeated integer indices accumulate."""
+    key = _key(key)
     return record("scatter_add", _scatter(g.data, key, shape), (g,), key=key)
 
 
@@ -114,9 +121,7 @@ def scatter_add_vjp(g, out, src, key):
     return (g[key],)
 
 
-@rules.register_array("scatter_add")
-def scatter_add_vjp_array(g, out, src, key):
-    return (g[key],)
+rules.register_array("scatter_add", scatter_add_vjp)  # the same formula serves arrays
 
 
 # -- joining and padding -------------------------------------------------------------------------
@@ -211,16 +216,27 @@ rules.register_array("pad", pad_vjp)  # slicing reads the same on arrays
 
 
 def flatten(x, start_dim=0, end_dim=-1):
-    """Merge axes start_dim..end_dim into one (PyTorch's `flatten`); with the defaults it is
-    numpy's `ndarray.flatten()`: all elements as a 1-D tensor, like `ravel`.
+    """Merge dims start_dim..end_dim into one, as torch.flatten (a 0-d tensor becomes shape (1,)).
 
-    >>> flatten(as_tensor(np.zeros((2, 3, 4))), 1).shape
-    (2, 12)
+    >>> import minigrad as mg
+    >>> mg.flatten(mg.tensor([[[1.0, 2.0]], [[3.0, 4.0]]]), 1).shape
+    (2, 2)
+    >>> mg.flatten(mg.tensor([1.0, 2.0]), 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: flatten: start_dim 1 is out of range for a tensor of shape (2,) (valid: -1..0)
     """
     x = as_tensor(x)
-    end = end_dim % x.ndim if x.ndim else 0
-    shape = x.shape[:start_dim] + (-1,) + x.shape[end + 1:]
-    return reshape(x, shape)
+    n = max(x.ndim, 1)
+    for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
+        if not -n <= d < n:
+            raise ValueError(f"flatten: {name} {d} is out of range for a tensor of shape {x.shape} "
+                             f"(valid: {-n}..{n - 1})")
+    start, end = start_dim % n, end_dim % n
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
+    merged = int(np.prod(x.shape[start:end + 1], dtype=np.int64))
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
 
 def expand_dims(x, axis):

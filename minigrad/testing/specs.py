@@ -30,8 +30,34 @@ def _binary(op, fn, lo=-3.0, hi=3.0, b_lo=None, b_hi=None, b_away=()):
 _binary("add", lambda a, b: a + b)
 _binary("sub", lambda a, b: a - b)
 _binary("mul", lambda a, b: a * b)
-_binary("div", lambda a, b: a / b, b_lo=0.5, b_hi=3.0)
-_binary("pow", lambda a, b: a ** b, lo=0.5, hi=2.5, b_lo=-2.0, b_hi=2.0)
+
+
+@spec("div")
+def _div(d):
+    sa, sb = d.broadcastable(2)
+    return (lambda a, b: a / b), [d.array(sa), _away_from_zero(d.array(sb, -2.5, 2.5))]
+
+
+def _away_from_zero(x, gap=0.5):
+    """x moved `gap` away from 0 on its own side: values in [-3, -gap] and [gap, 3] (poles at 0)."""
+    return np.where(x < 0, x - gap, x + gap)
+
+
+@spec("pow")
+def _pow(d):
+    sa, sb = d.broadcastable(2)
+    case = d.integers(0, 3)
+    if case == 0:  # positive bases, real exponents, both differentiated
+        return (lambda a, b: a ** b), [d.array(sa, 0.5, 2.5), d.array(sb, -2.0, 2.0)]
+    if case == 1:  # integer bases, 0 and negatives included, non-negative integer exponents (0**0 too)
+        k = np.round(d.array(sb, 0.0, 3.0)).astype(np.int64)
+        return (lambda a, b: a ** b), [np.round(d.array(sa, -2.0, 2.0)), k]
+    if case == 2:  # negative and positive bases, negative integer exponents (pole at 0 kept away)
+        k = np.round(d.array(sb, -2.0, -1.0)).astype(np.int64)
+        return (lambda a, b: a ** b), [_away_from_zero(d.array(sa, -2.0, 2.0)), k]
+    # a constant base with zeros, a positive real exponent: d(0**b)/db = 0
+    base = np.where(d.array(sa, -1.0, 1.0) > 0, 0.0, d.array(sa, 0.5, 2.5))
+    return (lambda b: mg.power(base, b)), [d.array(sb, 0.05, 2.0)]
 
 
 def _unary(op, fn, lo=-3.0, hi=3.0, away=()):
@@ -135,6 +161,8 @@ def _getitem(d):
     key = d.choice([
         0, -1, slice(None, None, 2), (Ellipsis, 0), (None, slice(1, None)),
         np.array([d.integers(0, n - 1) for _ in range(4)]),          # repeats accumulate
+        np.array([d.integers(-n, n - 1) for _ in range(3)]),         # negative indices, maybe repeated
+        slice(1, 1),                                                    # an empty selection
         d.array(shape) > 0,                                             # boolean mask
     ])
     return (lambda x: x[key]), [d.array(shape)]
