@@ -26,23 +26,35 @@ def _as_of(x, seq):
 
 
 def _tape(roots):
-    """The recorded nodes reachable from `roots`, latest first (iterative: no recursion limit)."""
+    """The recorded nodes reachable from `roots` as (seq, node, output), latest first (iterative: no
+    recursion limit). A chain comes out of the walk in that order already; only a graph with
+    branches needs the sort."""
     seen, entries, stack = set(), [], [r for r in roots if r._node is not None]
+    last = None  # seq of the entry appended last: the walk is in tape order while each is smaller
+    in_order = True
     while stack:
         t = stack.pop()
         node = t._node
         if node in seen:
             continue
         seen.add(node)
-        if node.inputs is None:
+        inputs = node.inputs
+        if inputs is None:
             raise RuntimeError(_FREED)
-        entries.append((node.seq, node, t))
-        for x in node.inputs:
-            if x._node is not None and x._node.seq > node.seq:
-                x = _as_of(x, node.seq)
-            if x._node is not None and x._node not in seen:
+        seq = node.seq
+        if last is not None and seq > last:
+            in_order = False
+        last = seq
+        entries.append((seq, node, t))
+        for x in inputs:
+            xn = x._node
+            if xn is not None and xn.seq > seq:
+                x = _as_of(x, seq)
+                xn = x._node
+            if xn is not None and xn not in seen:
                 stack.append(x)
-    entries.sort(reverse=True)  # by seq alone: sequence numbers are unique
+    if not in_order:
+        entries.sort(reverse=True)  # by seq alone: sequence numbers are unique
     return entries
 
 
@@ -102,14 +114,17 @@ def _call_rule(node, out, g, in_force):
     Otherwise `g` and the results are Tensors, recorded so they can be differentiated again.
     """
     rule, twin, reads = in_force[node.op]
-    if reads and _versions(node.inputs) != node.versions:
+    inputs = node.inputs
+    if reads and _versions(inputs) != node.versions:
         _check_versions(node)  # raises, naming the input that changed
     if twin is not None:
-        grads = twin(g, out.data, *node.inputs, **node.attrs)
+        grads = twin(g, out.data, *inputs, **node.attrs)
+        if type(grads) is tuple and len(grads) == len(inputs):
+            return grads  # the common case: a built-in twin returns ndarrays (or None)
     else:
-        grads = rule(_wrap(g) if in_force.plain else g, out, *node.inputs, **node.attrs)
-    if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
-        raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(node.inputs)} "
+        grads = rule(_wrap(g) if in_force.plain else g, out, *inputs, **node.attrs)
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
+        raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(inputs)} "
                         f"gradients (None where none), got {type(grads).__name__}")
     if twin is None:
         convert = _as_array if in_force.plain else as_tensor
@@ -135,7 +150,7 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
     kept = {}
     anomaly = _anomaly.get()
     in_force = _RulesInForce(plain)
-    for _, node, out in _tape(roots):
+    for seq, node, out in _tape(roots):
         g = grads.pop(out, None)
         if g is not None:
             if out._retain or out in keep:
@@ -146,19 +161,30 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
             for x, gx in zip(node.inputs, in_grads):
                 if gx is None or not x.requires_grad:
                     continue
-                if x._node is not None and x._node.seq > node.seq:
-                    x = _as_of(x, node.seq)  # changed in place since: the op read an older value
+                xn = x._node
+                if xn is not None and xn.seq > seq:
+                    x = _as_of(x, seq)  # changed in place since: the op read an older value
                     if not x.requires_grad:
                         continue
-                if gx.shape != x.data.shape:
-                    gx = sum_to(gx, x.data.shape, node.op)
-                if gx.dtype != x.data.dtype:
-                    gx = _cast(gx, x, node.op)
-                grads[x] = grads[x] + gx if x in grads else gx
+                xd = x.data
+                # dtype identity first: numpy's built-in dtypes are singletons, so this rarely compares
+                if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
+                    gx = _fit(gx, x, node.op)
+                prev = grads.get(x)
+                grads[x] = gx if prev is None else prev + gx
         if not retain_graph:
             node.inputs = node.attrs = None
     kept.update(grads)  # every non-leaf was popped above: what is left are the leaves
     return kept
+
+
+def _fit(gx, x, op):
+    """A rule's gradient for `x` summed down to x's shape (undoing broadcasting) and cast to its dtype."""
+    if gx.shape != x.data.shape:
+        gx = sum_to(gx, x.data.shape, op)
+    if gx.dtype != x.data.dtype:
+        gx = _cast(gx, x, op)
+    return gx
 
 
 def _cast(gx, x, op):

@@ -246,6 +246,8 @@ def as_tensor(x, like=None):
     """
     if isinstance(x, Tensor):
         return x
+    if like is not None and (type(x) is float or type(x) is int) and like.data.dtype.kind == "f":
+        return _wrap(np.asarray(x, dtype=like.data.dtype))  # what result_type gives here, at a third of the cost
     if like is not None and isinstance(x, (int, float, bool)) and not isinstance(x, np.generic):
         return _wrap(np.asarray(x, dtype=np.result_type(like.data, x)))
     return _wrap(np.asarray(x))
