@@ -106,29 +106,20 @@ class _RulesInForce(dict):
         return entry
 
 
-def _call_rule(node, out, g, in_force):
-    """Run the rule in force for `node`; returns one gradient per input (None where none).
+def _call_rule(rule, node, out, g, plain):
+    """Run `rule` (a Tensor rule: no array twin serves here); returns a tuple of gradients, one per
+    input (None where none): ndarrays when `plain` (g is an ndarray then), else Tensors recorded so
+    they can be differentiated again."""
+    grads = _checked(rule(_wrap(g) if plain else g, out, *node.inputs, **node.attrs), node)
+    convert = _as_array if plain else as_tensor
+    return tuple(None if gi is None else convert(gi) for gi in grads)
 
-    Without create_graph (`in_force.plain`) `g` and the results are ndarrays, and the op's array
-    twin runs when it has one, so the common case costs numpy calls, not recorded minigrad ops.
-    Otherwise `g` and the results are Tensors, recorded so they can be differentiated again.
-    """
-    rule, twin, reads = in_force[node.op]
-    inputs = node.inputs
-    if reads and _versions(inputs) != node.versions:
-        _check_versions(node)  # raises, naming the input that changed
-    if twin is not None:
-        grads = twin(g, out.data, *inputs, **node.attrs)
-        if type(grads) is tuple and len(grads) == len(inputs):
-            return grads  # the common case: a built-in twin returns ndarrays (or None)
-    else:
-        grads = rule(_wrap(g) if in_force.plain else g, out, *inputs, **node.attrs)
-    if not isinstance(grads, (tuple, list)) or len(grads) != len(inputs):
-        raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(inputs)} "
+
+def _checked(grads, node):
+    """A rule's answer, if it is one gradient (or None) per input."""
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
+        raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(node.inputs)} "
                         f"gradients (None where none), got {type(grads).__name__}")
-    if twin is None:
-        convert = _as_array if in_force.plain else as_tensor
-        grads = [None if gi is None else convert(gi) for gi in grads]
     return grads
 
 
@@ -155,10 +146,19 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
         if g is not None:
             if out._retain or out in keep:
                 kept[out] = g
-            in_grads = _call_rule(node, out, g, in_force)
+            inputs = node.inputs
+            rule, twin, reads = in_force[node.op]
+            if reads and _versions(inputs) != node.versions:
+                _check_versions(node)  # raises, naming the input that changed
+            if twin is not None:  # no create_graph, the built-in rule in force: it costs numpy calls only
+                in_grads = twin(g, out.data, *inputs, **node.attrs)
+                if type(in_grads) is not tuple or len(in_grads) != len(inputs):
+                    in_grads = _checked(in_grads, node)
+            else:
+                in_grads = _call_rule(rule, node, out, g, plain)
             if anomaly:
                 _anomaly_check(node, in_grads)
-            for x, gx in zip(node.inputs, in_grads):
+            for x, gx in zip(inputs, in_grads):
                 if gx is None or not x.requires_grad:
                     continue
                 xn = x._node
