@@ -72,10 +72,12 @@ def sum_to(g, shape, op="?"):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _check_versions(node):
+def _check_versions(node, for_others=False):
+    """Raise, naming the input, if an input whose value the rule reads changed in place since the op
+    ran (`for_others`: the rule reads an input only for the other inputs' gradients)."""
     for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
         now = _owner(t)._version
-        if now != v:
+        if now != v and not (for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
             where = f" (created at {node.where})" if node.where else ""
             raise RuntimeError(
                 f"input {i} (shape {t.shape}) of {node.op!r}{where} was modified in place after the op "
@@ -92,8 +94,9 @@ def _anomaly_check(node, grads):
 
 
 class _RulesInForce(dict):
-    """op -> (rule, its array twin or None, whether it reads input values), looked up once per op
-    per backward pass: the overrides in force cannot change while the pass runs."""
+    """op -> (rule, its array twin or None, whether it reads input values, whether only for the other
+    inputs' gradients), looked up once per op per backward pass: the overrides in force cannot change
+    while the pass runs."""
 
     def __init__(self, plain):
         super().__init__()
@@ -102,7 +105,7 @@ class _RulesInForce(dict):
     def __missing__(self, op):
         rule = rules.get(op)
         twin = rules.array_rule(op, rule) if self.plain else None
-        entry = self[op] = (rule, twin, rules.reads_values(op, rule))
+        entry = self[op] = (rule, twin, rules.reads_values(op, rule), rules.reads_for_others(op, rule))
         return entry
 
 
@@ -147,9 +150,9 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
             if out._retain or out in keep:
                 kept[out] = g
             inputs = node.inputs
-            rule, twin, reads = in_force[node.op]
+            rule, twin, reads, for_others = in_force[node.op]
             if reads and _versions(inputs) != node.versions:
-                _check_versions(node)  # raises, naming the input that changed
+                _check_versions(node, for_others)  # raises, naming the input that changed
             if twin is not None:  # no create_graph, the built-in rule in force: it costs numpy calls only
                 in_grads = twin(g, out.data, *inputs, **node.attrs)
                 if type(in_grads) is not tuple or len(in_grads) != len(inputs):

@@ -14,17 +14,20 @@ import contextvars
 
 _registry: dict = {}
 _shape_only: set = set()  # ops whose built-in rule reads only the shapes of its inputs, not values
+_for_others: set = set()  # ops whose built-in rule reads an input's value only for the others' gradients
 _array_twins: dict = {}   # op -> (the rule it twins, the same VJP on ndarrays); see register_array
 _overrides = contextvars.ContextVar("minigrad_rule_overrides", default=None)
 presets: dict = {}
 
 
-def register(op, rule=None, *, shape_only=False, replace=False):
+def register(op, rule=None, *, shape_only=False, replace=False, for_others=False):
     """Register `rule` as the VJP of `op` (usable as a decorator: `@rules.register("relu")`).
 
     `shape_only=True` says the rule never reads its inputs' values (add, reshape, indexing...):
     changing such an input in place after the op ran cannot corrupt the gradient, so backward
-    does not refuse it. An op that already has a rule keeps it unless `replace=True` (replacing
+    does not refuse it. `for_others=True` says the rule reads an input's value only to compute the
+    other inputs' gradients (mul, matmul: d(a*b)/db = a), so a change of that input matters only when
+    another input requires grad. An op that already has a rule keeps it unless `replace=True` (replacing
     changes the gradient for everyone; `override` swaps a rule inside a scope only).
 
     >>> from minigrad import rules
@@ -34,7 +37,7 @@ def register(op, rule=None, *, shape_only=False, replace=False):
     ValueError: op 'exp' already has a backward rule (minigrad.ops.elementwise.exp_vjp); pass replace=True to replace it for everyone, or use mg.rules.override(exp=...) inside a with block
     """
     if rule is None:
-        return lambda fn: register(op, fn, shape_only=shape_only, replace=replace)
+        return lambda fn: register(op, fn, shape_only=shape_only, replace=replace, for_others=for_others)
     if not callable(rule):
         raise TypeError(f"the rule for {op!r} must be callable, got {type(rule).__name__}")
     if op in _registry and not replace and _registry[op] is not rule:
@@ -44,6 +47,7 @@ def register(op, rule=None, *, shape_only=False, replace=False):
                          f"it for everyone, or use mg.rules.override({op}=...) inside a with block")
     _registry[op] = rule
     (_shape_only.add if shape_only else _shape_only.discard)(op)
+    (_for_others.add if for_others else _for_others.discard)(op)
     return rule
 
 
@@ -74,6 +78,11 @@ def array_rule(op, rule):
 def reads_values(op, rule):
     """Whether `rule`, in force for `op`, may read its inputs' values (overrides always may)."""
     return op not in _shape_only or rule is not _registry.get(op)
+
+
+def reads_for_others(op, rule):
+    """Whether `rule`, in force for `op`, reads an input's value only for the other inputs' gradients."""
+    return op in _for_others and rule is _registry.get(op)
 
 
 def get(op):

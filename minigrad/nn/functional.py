@@ -64,7 +64,7 @@ def linear(x, weight, bias=None):
     return record("linear", out, (x, weight) if bias is None else (x, weight, bias))
 
 
-@rules.register("linear")
+@rules.register("linear", for_others=True)
 def linear_vjp(g, out, x, weight, *bias):
     return _linear_grads(g, x, weight, bias[0] if bias else None)
 

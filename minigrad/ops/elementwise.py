@@ -75,7 +75,7 @@ def mul(a, b):
     return _binary("mul", np.multiply, a, b)
 
 
-@rules.register("mul")
+@rules.register("mul", for_others=True)
 def mul_vjp(g, out, a, b):
     return (g * b if a.requires_grad else None), (g * a if b.requires_grad else None)
 

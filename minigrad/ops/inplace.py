@@ -4,12 +4,11 @@ Outside any graph (nothing requires grad, or under no_grad) the array is changed
 views as numpy does, and the tensor's version is bumped: a node that saved the old value then
 refuses to backprop (engine's version check). Inside a graph the change is recorded instead: the
 old value lives on in an alias that keeps its place on the tape, and the tensor takes the new value
-and a new node, so backward is exact. Refused inside a graph, with an error saying what to do:
-- changing a leaf that requires grad (as in PyTorch: its `.grad` would no longer mean anything);
-- changing a view of another tensor (`v = base[1:3]; v += w`): the base's history would have to be
-  rebuilt around the change, which minigrad does not do;
-- changing elements that a live view shows (`head = h[:2]; h[0] = w[0]`): the view would show the
-  new value with the old history. Views of other elements are fine, and see the same memory.
+and a new node, so backward is exact. Views follow numpy inside a graph too, as in PyTorch: a change
+through a view is recorded on the tensor that owns the memory (`base[where v lies] = new value`),
+and every live view that shows changed elements is rebased onto the owner's new history.
+Refused: changing a leaf that requires grad (its `.grad` would no longer mean anything), a detached
+tensor (it shares memory but not history) or a read-only broadcast view, inside a graph.
 """
 from __future__ import annotations
 

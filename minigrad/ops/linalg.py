@@ -31,7 +31,7 @@ def _mT(x):
     return x.swapaxes(-1, -2) if x.ndim > 2 else x.T
 
 
-@rules.register("matmul")
+@rules.register("matmul", for_others=True)
 def matmul_vjp(g, out, a, b):
     return _matmul_grads(g, a, b, a.requires_grad, b.requires_grad)
 
