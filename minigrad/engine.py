@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .tensor import (Tensor, _anomaly, _GradMode, _Setting, _owner, _versions, _wrap, as_tensor, is_grad_enabled,
-                     record)
+from .tensor import (Tensor, _anomaly, _GradMode, _last_change, _owner, _Setting, _wrap, as_tensor,
+                     is_grad_enabled, record)
 
 _FREED = ("Trying to backward through the graph a second time: its saved values were freed by the "
           "first backward. Pass retain_graph=True to the first .backward() (or use a persistent "
@@ -75,13 +75,14 @@ def sum_to(g, shape, op="?"):
 def _check_versions(node, for_others=False):
     """Raise, naming the input, if an input whose value the rule reads changed in place since the op
     ran (`for_others`: the rule reads an input only for the other inputs' gradients)."""
-    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
-        now = _owner(t)._version
-        if now != v and not (for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
+    for i, t in enumerate(node.inputs):
+        owner = _owner(t)
+        if owner._changed > node.seq and not (
+                for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
             where = f" (created at {node.where})" if node.where else ""
             raise RuntimeError(
                 f"input {i} (shape {t.shape}) of {node.op!r}{where} was modified in place after the op "
-                f"used it (version {now}, expected {v}): its gradient would be wrong. Use an "
+                f"used it (it is at version {owner._count} now): its gradient would be wrong. Use an "
                 f"out-of-place op (x = x + 1 instead of x += 1) or copy the value before changing it.")
 
 
@@ -151,8 +152,8 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
                 kept[out] = g
             inputs = node.inputs
             rule, twin, reads, for_others = in_force[node.op]
-            if reads and _versions(inputs) != node.versions:
-                _check_versions(node, for_others)  # raises, naming the input that changed
+            if reads and _last_change[0] > seq:  # something changed in place since the op ran
+                _check_versions(node, for_others)  # raises if it was an input, naming it
             if twin is not None:  # no create_graph, the built-in rule in force: it costs numpy calls only
                 in_grads = twin(g, out.data, *inputs, **node.attrs)
                 if type(in_grads) is not tuple or len(in_grads) != len(inputs):
