@@ -63,6 +63,8 @@ def sum_to(g, shape, op="?"):
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
+    if lead > 0 and g.shape[lead:] == shape:  # the common case (a bias): only leading axes were added
+        return g.sum(axis=tuple(range(lead)))
     if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, g.shape[lead:])):
         raise ValueError(f"backward rule of {op!r} returned a gradient of shape {g.shape} for an input "
                          f"of shape {shape}: not broadcast-compatible")
