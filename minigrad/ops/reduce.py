@@ -6,6 +6,8 @@ does (max_pool2d instead gives each window's gradient to its first maximum, as P
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import rules
@@ -90,7 +92,7 @@ def mean(x, axis=None, keepdims=False):
 
 
 def _inverse_count(x, axes):
-    n = int(np.prod([x.shape[a] for a in axes]))
+    n = math.prod(x.shape[a] for a in axes)  # np.prod of a list costs ~5 us
     return 1.0 / n if n else 0.0
 
 
