@@ -25,12 +25,12 @@ def _as_of(x, seq):
     return x
 
 
-def _tape(roots):
-    """The recorded nodes reachable from `roots` as (seq, node, output), latest first (iterative: no
-    recursion limit). A chain comes out of the walk in that order already; only a graph with
-    branches needs the sort."""
-    seen, entries, stack = set(), [], [r for r in roots if r._node is not None]
-    last = None  # seq of the entry appended last: the walk is in tape order while each is smaller
+def _walk(roots):
+    """The recorded nodes reachable from `roots` and their outputs, as two lists, latest first
+    (iterative: no recursion limit). A chain comes out of the walk in that order already; only a
+    graph with branches needs the sort."""
+    seen, nodes, outs, stack = set(), [], [], [r for r in roots if r._node is not None]
+    last = None  # seq of the node appended last: the walk is in tape order while each is smaller
     in_order = True
     while stack:
         t = stack.pop()
@@ -45,7 +45,8 @@ def _tape(roots):
         if last is not None and seq > last:
             in_order = False
         last = seq
-        entries.append((seq, node, t))
+        nodes.append(node)
+        outs.append(t)
         for x in inputs:
             xn = x._node
             if xn is not None and xn.seq > seq:
@@ -53,9 +54,16 @@ def _tape(roots):
                 xn = x._node
             if xn is not None and xn not in seen:
                 stack.append(x)
-    if not in_order:
-        entries.sort(reverse=True)  # by seq alone: sequence numbers are unique
-    return entries
+    if not in_order:  # by seq alone: sequence numbers are unique
+        order = sorted(range(len(nodes)), key=[n.seq for n in nodes].__getitem__, reverse=True)
+        nodes, outs = [nodes[i] for i in order], [outs[i] for i in order]
+    return nodes, outs
+
+
+def _tape(roots):
+    """The recorded nodes reachable from `roots` as (seq, node, output), latest first."""
+    nodes, outs = _walk(roots)
+    return [(node.seq, node, t) for node, t in zip(nodes, outs)]
 
 
 def sum_to(g, shape, op="?"):
@@ -147,13 +155,14 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
     kept = {}
     anomaly = _anomaly.get()
     in_force = _RulesInForce(plain)
-    for seq, node, out in _tape(roots):
+    for node, out in zip(*_walk(roots)):
         g = grads.pop(out, None)
         if g is not None:
             if out._retain or out in keep:
                 kept[out] = g
             inputs = node.inputs
             rule, twin, reads, for_others = in_force[node.op]
+            seq = node.seq
             if reads and _last_change[0] > seq:  # something changed in place since the op ran
                 _check_versions(node, for_others)  # raises if it was an input, naming it
             if twin is not None:  # no create_graph, the built-in rule in force: it costs numpy calls only
