@@ -11,6 +11,7 @@ import contextvars
 import itertools
 import os
 import sys
+import threading
 import weakref
 
 import numpy as np
@@ -21,6 +22,7 @@ _anomaly = contextvars.ContextVar("minigrad_anomaly", default=False)
 _scope = contextvars.ContextVar("minigrad_scope", default=None)
 _seq = itertools.count()  # next() is atomic under the GIL, so threads never share a number
 _last_change = [-1]  # the sequence number of the latest in-place change anywhere (see Tensor._version)
+_change_lock = threading.Lock()  # so that _last_change only grows when threads change tensors at once
 
 
 class Node:
@@ -94,8 +96,9 @@ class Tensor:
 
     @_version.setter
     def _version(self, count):
-        self._count = count
-        self._changed = _last_change[0] = next(_seq)
+        with _change_lock:
+            self._count = count
+            self._changed = _last_change[0] = next(_seq)
 
     # -- array protocol and conveniences -------------------------------------------------------
     shape = property(lambda self: self.data.shape)

@@ -185,3 +185,4 @@ def test_sum_to_bias_shortcut_and_refusal():
     np.testing.assert_array_equal(engine.sum_to(g, (3, 1)), g.sum(axis=(0, 2), keepdims=True)[0])
     with pytest.raises(ValueError, match="not broadcast-compatible"):
         engine.sum_to(g, (2, 4))
+
