@@ -16,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .. import rules
-from ..tensor import Node, Tensor, _live_views, _owner, _versions, _wrap, is_grad_enabled, record
+from ..tensor import Node, Tensor, _live_views, _owner, _wrap, is_grad_enabled, record
 from .elementwise import add, div, mul, sub
 from .shape import _is_basic, _key
 
@@ -53,7 +53,8 @@ def _rebase(x, new, what, region=None, aliases=None):
         new = new.astype(x.dtype)
     views = _live_views(x)
     old = _wrap(x.data.copy() if views else x.data)
-    old.requires_grad, old._node, old._version = x.requires_grad, x._node, x._version
+    old.requires_grad, old._node = x.requires_grad, x._node
+    old._count, old._changed = x._count, x._changed  # the value as it was: the alias is no change
     bumped = x._version + 1  # earlier nodes that saved x itself must see that it changed
     new._node.inputs = tuple(old if t is x else t for t in new._node.inputs)
     new._node.prev = old  # nodes recorded before this change still mean the old value
@@ -74,7 +75,7 @@ def _alias(v, copy=False):
     old = _wrap(v.data.copy() if copy else v.data)
     old.requires_grad, old._node = v.requires_grad, v._node
     if not copy:  # sharing v's memory, it shares its version counter too
-        old._version, old._base = v._version, v._base
+        old._count, old._changed, old._base = v._count, v._changed, v._base
     return old
 
 
@@ -95,7 +96,6 @@ def _through_view(x, key, value, what):
         old = _alias(x, copy=True)
         node = value._node
         node.inputs = tuple(old if t is x else t for t in node.inputs)
-        node.versions = _versions(node.inputs)
         aliases = {id(x): old}
     if not any(r() is x for r in base._views or ()):
         raise RuntimeError(f"{what} inside a graph on a detached tensor (shape {x.shape}): it shares memory "
