@@ -82,18 +82,24 @@ def sum_to(g, shape, op="?"):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _check_versions(node, for_others=False):
-    """Raise, naming the input, if an input whose value the rule reads changed in place since the op
-    ran (`for_others`: the rule reads an input only for the other inputs' gradients)."""
-    for i, t in enumerate(node.inputs):
-        owner = _owner(t)
-        if owner._changed > node.seq and not (
-                for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
-            where = f" (created at {node.where})" if node.where else ""
-            raise RuntimeError(
-                f"input {i} (shape {t.shape}) of {node.op!r}{where} was modified in place after the op "
-                f"used it (it is at version {owner._count} now): its gradient would be wrong. Use an "
-                f"out-of-place op (x = x + 1 instead of x += 1) or copy the value before changing it.")
+def _check_versions(node, out, reads, for_others, reads_out):
+    """Raise, naming it, if a value the rule reads changed in place since the op ran: an input
+    (`for_others`: the rule reads an input only for the other inputs' gradients) or the output."""
+    if reads:
+        for i, t in enumerate(node.inputs):
+            owner = _owner(t)
+            if owner._changed > node.seq and not (
+                    for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
+                raise RuntimeError(_changed_message(node, f"input {i} (shape {t.shape})", owner))
+    if reads_out and _owner(out)._changed > node.seq:
+        raise RuntimeError(_changed_message(node, f"the output (shape {out.shape})", _owner(out)))
+
+
+def _changed_message(node, what, owner):
+    where = f" (created at {node.where})" if node.where else ""
+    return (f"{what} of {node.op!r}{where} was modified in place after the op used it (it is at version "
+            f"{owner._count} now): its gradient would be wrong. Use an out-of-place op (x = x + 1 instead "
+            f"of x += 1) or copy the value before changing it.")
 
 
 def _anomaly_check(node, grads):
@@ -106,7 +112,7 @@ def _anomaly_check(node, grads):
 
 class _RulesInForce(dict):
     """op -> (rule, its array twin or None, whether it reads input values, whether only for the other
-    inputs' gradients), looked up once per op per backward pass: the overrides in force cannot change
+    inputs' gradients, whether it reads the output), looked up once per op per backward pass: the overrides in force cannot change
     while the pass runs."""
 
     def __init__(self, plain):
@@ -116,7 +122,8 @@ class _RulesInForce(dict):
     def __missing__(self, op):
         rule = rules.get(op)
         twin = rules.array_rule(op, rule) if self.plain else None
-        entry = self[op] = (rule, twin, rules.reads_values(op, rule), rules.reads_for_others(op, rule))
+        entry = self[op] = (rule, twin, rules.reads_values(op, rule), rules.reads_for_others(op, rule),
+                            rules.reads_out(twin if twin is not None else rule))
         return entry
 
 
@@ -161,10 +168,10 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
             if out._retain or out in keep:
                 kept[out] = g
             inputs = node.inputs
-            rule, twin, reads, for_others = in_force[node.op]
+            rule, twin, reads, for_others, reads_out = in_force[node.op]
             seq = node.seq
-            if reads and _last_change[0] > seq:  # something changed in place since the op ran
-                _check_versions(node, for_others)  # raises if it was an input, naming it
+            if _last_change[0] > seq:  # something changed in place since the op ran
+                _check_versions(node, out, reads, for_others, reads_out)  # raises if the rule reads it
             if twin is not None:  # no create_graph, the built-in rule in force: it costs numpy calls only
                 in_grads = twin(g, out.data, *inputs, **node.attrs)
                 if type(in_grads) is not tuple or len(in_grads) != len(inputs):

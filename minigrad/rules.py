@@ -118,6 +118,29 @@ def reads_for_others(op, rule):
     return op in _for_others and rule is _registry.get(op)
 
 
+_reads_out: dict = {}  # code object -> whether the function reads its second parameter
+
+
+def reads_out(rule):
+    """Whether `rule(g, out, ...)` reads its `out` argument, found in its code (a callable whose code
+    cannot be read is assumed to). Backward refuses such a rule when the output was changed in place
+    after the op: the rule would read the new values, not the ones the op produced.
+
+    >>> mg.rules.reads_out(mg.rules.builtin("exp")), mg.rules.reads_out(mg.rules.builtin("mul"))
+    (True, False)
+    """
+    code = getattr(getattr(rule, "__func__", rule), "__code__", None)
+    if code is None or code.co_argcount < 2:
+        return True
+    hit = _reads_out.get(code)
+    if hit is None:
+        import dis
+        name = code.co_varnames[1]
+        hit = _reads_out[code] = any(i.argval == name and i.opname in ("LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF")
+                                     for i in dis.get_instructions(code))
+    return hit
+
+
 def get(op):
     """The rule in force for `op` right now (an override in scope wins over the built-in).
 

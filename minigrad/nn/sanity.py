@@ -38,6 +38,10 @@ import numpy as np
 from . import init
 from .explain import saliency
 
+# numpy's seed sequences ignore trailing zeros, so [0, 0, 0] would be the stream of seed 0: the
+# stream a model built after mg.manual_seed(0) was initialised from. The tag keeps them apart.
+_TAG = 0x5A4E17
+
 __all__ = ["METHODS", "explanation", "parameter_layers", "randomized", "cascading_randomization",
            "independent_randomization", "similarity", "summarize"]
 
@@ -117,7 +121,7 @@ def randomized(model, layers, seed=0, init_fn=None):
                 if name not in modules:
                     raise KeyError(f"randomized: the model has no module named {name!r}; modules with "
                                    f"parameters: {parameter_layers(model)}")
-                init.manual_seed([seed, i, j])
+                init.manual_seed([_TAG, seed, i, j])  # never the stream of mg.manual_seed(seed) itself
                 (init_fn or _reinit)(modules[name])
     finally:
         init._rng[0] = saved
