@@ -311,46 +311,6 @@ def gradients(target, sources, grad=None, retain_graph=False, create_graph=False
                         retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
 
-def grad(f, argnums=0):
-    """`mg.grad(f)(x)`: the gradient of scalar-valued `f` at `x`; nests for higher orders.
-
-    A Tensor argument that already requires grad is differentiated in place with the graph kept,
-    so an outer `mg.grad` can differentiate the result again.
-    """
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-
-    def grad_f(*args, **kwargs):
-        args = list(args)
-        # differentiate with the graph kept when an enclosing computation tracks an argument
-        higher = is_grad_enabled() and any(
-            isinstance(args[i], Tensor) and args[i].requires_grad for i in nums if i < len(args))
-        for i in nums:
-            if i >= len(args):
-                raise IndexError(f"argnums={argnums} but f was called with {len(args)} positional args")
-            a = args[i]
-            if not (isinstance(a, Tensor) and a.requires_grad):
-                data = a.data if isinstance(a, Tensor) else np.asarray(a, dtype=None)
-                if data.dtype.kind not in "fc":
-                    data = data.astype(np.float64)
-                args[i] = Tensor(data, requires_grad=True)
-        with _GradMode(True):
-            out = f(*args, **kwargs)
-        out = as_tensor(out)
-        if out.data.size != 1:
-            raise ValueError(f"mg.grad needs f to return a scalar, got shape {out.shape}")
-        srcs = [args[i] for i in nums]
-        if not out.requires_grad:
-            gs = [_wrap(np.zeros_like(s.data)) for s in srcs]
-        else:
-            gs = gradients(out, srcs, create_graph=higher)
-            gs = [g if g is not None else _wrap(np.zeros_like(s.data)) for g, s in zip(gs, srcs)]
-        return gs[0] if single else tuple(gs)
-
-    grad_f.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
-    return grad_f
-
-
 class Tape:
     """TensorFlow-style explicit tape over the same recording machinery.
 
