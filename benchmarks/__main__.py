@@ -13,10 +13,11 @@ import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 
-from . import chain, cnn, harness, memory, mlp, toolkit  # noqa: E402
+from . import chain, chain_scalars, cnn, harness, memory, micrograd, mlp, nograd, toolkit  # noqa: E402
 from .report import markdown_table, text_table  # noqa: E402
 
-WORKLOADS = {"mlp": mlp, "chain": chain, "cnn": cnn, "memory": memory, "toolkit": toolkit}
+WORKLOADS = {"mlp": mlp, "chain": chain, "chain_scalars": chain_scalars, "micrograd": micrograd, "nograd": nograd,
+             "cnn": cnn, "memory": memory, "toolkit": toolkit}
 DEFAULT_JSON = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results.json")
 
 

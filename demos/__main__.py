@@ -82,7 +82,10 @@ def faces_section(m):
              f"{len(cfg['people'])} people ({esc(', '.join(cfg['people']))}), {cfg['size']}x{cfg['size']} "
              f"{'colour' if cfg['color'] else 'greyscale'}, split per person with seed {cfg['seed']}. "
              f"Hyper-parameters were chosen on the validation split; the test split was used once.</p>")
-    return intro + table(["model", "train", "val", "test"], rows) + "".join(map(report.figure, m["figures"]))
+    tour = REPO / "demos" / "tour.ipynb"
+    tour_link = (f"<p>The same networks with their code, cell by cell: the tour notebook "
+                 f"<a href='{tour.as_uri()}'>demos/tour.ipynb</a> (open it in Jupyter).</p>") if tour.is_file() else ""
+    return tour_link + intro + table(["model", "train", "val", "test"], rows) + "".join(map(report.figure, m["figures"]))
 
 
 def orientation_section(m):

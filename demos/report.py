@@ -89,6 +89,10 @@ def broken_references(html_text, root):
     for ref in re.findall(r"\b(?:src|href)=['\"]([^'\"]*)['\"]", html_text):
         if ref.startswith("data:"):
             continue
+        if ref.startswith("file://"):  # a file of the repository (the tour notebook), by absolute path
+            if not Path(ref[len("file://"):]).exists():
+                bad.append(ref)
+            continue
         if ref.startswith("#"):
             if ref[1:] not in anchors:
                 bad.append(ref)

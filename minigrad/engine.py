@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import rules
-from .tensor import (Tensor, _anomaly, _GradMode, _Setting, _owner, _versions, _wrap, as_tensor, is_grad_enabled,
-                     record)
+from .tensor import (Tensor, _anomaly, _GradMode, _last_change, _owner, _Setting, _wrap, as_tensor,
+                     is_grad_enabled, record)
 
 _FREED = ("Trying to backward through the graph a second time: its saved values were freed by the "
           "first backward. Pass retain_graph=True to the first .backward() (or use a persistent "
@@ -25,25 +25,45 @@ def _as_of(x, seq):
     return x
 
 
-def _tape(roots):
-    """The recorded nodes reachable from `roots`, latest first (iterative: no recursion limit)."""
-    seen, entries, stack = set(), [], [r for r in roots if r._node is not None]
+def _walk(roots):
+    """The recorded nodes reachable from `roots` and their outputs, as two lists, latest first
+    (iterative: no recursion limit). A chain comes out of the walk in that order already; only a
+    graph with branches needs the sort."""
+    seen, nodes, outs, stack = set(), [], [], [r for r in roots if r._node is not None]
+    last = None  # seq of the node appended last: the walk is in tape order while each is smaller
+    in_order = True
     while stack:
         t = stack.pop()
         node = t._node
         if node in seen:
             continue
         seen.add(node)
-        if node.inputs is None:
+        inputs = node.inputs
+        if inputs is None:
             raise RuntimeError(_FREED)
-        entries.append((node.seq, node, t))
-        for x in node.inputs:
-            if x._node is not None and x._node.seq > node.seq:
-                x = _as_of(x, node.seq)
-            if x._node is not None and x._node not in seen:
+        seq = node.seq
+        if last is not None and seq > last:
+            in_order = False
+        last = seq
+        nodes.append(node)
+        outs.append(t)
+        for x in inputs:
+            xn = x._node
+            if xn is not None and xn.seq > seq:
+                x = _as_of(x, seq)
+                xn = x._node
+            if xn is not None and xn not in seen:
                 stack.append(x)
-    entries.sort(reverse=True)  # by seq alone: sequence numbers are unique
-    return entries
+    if not in_order:  # by seq alone: sequence numbers are unique
+        order = sorted(range(len(nodes)), key=[n.seq for n in nodes].__getitem__, reverse=True)
+        nodes, outs = [nodes[i] for i in order], [outs[i] for i in order]
+    return nodes, outs
+
+
+def _tape(roots):
+    """The recorded nodes reachable from `roots` as (seq, node, output), latest first."""
+    nodes, outs = _walk(roots)
+    return [(node.seq, node, t) for node, t in zip(nodes, outs)]
 
 
 def sum_to(g, shape, op="?"):
@@ -51,6 +71,8 @@ def sum_to(g, shape, op="?"):
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
+    if lead > 0 and g.shape[lead:] == shape:  # the common case (a bias): only leading axes were added
+        return g.sum(axis=tuple(range(lead)))
     if lead < 0 or any(s != 1 and s != gs for s, gs in zip(shape, g.shape[lead:])):
         raise ValueError(f"backward rule of {op!r} returned a gradient of shape {g.shape} for an input "
                          f"of shape {shape}: not broadcast-compatible")
@@ -60,18 +82,27 @@ def sum_to(g, shape, op="?"):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _check_versions(node, for_others=False):
-    """Raise, naming the input, if an input whose value the rule reads changed in place since the op
-    ran (`for_others`: the rule reads an input only for the other inputs' gradients)."""
-    read = rules.inputs_read(node.op)  # None: any input
-    for i, (t, v) in enumerate(zip(node.inputs, node.versions)):
-        now = _owner(t)._version
-        if now != v and (read is None or i in read) and not (for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
-            where = f" (created at {node.where})" if node.where else ""
-            raise RuntimeError(
-                f"input {i} (shape {t.shape}) of {node.op!r}{where} was modified in place after the op "
-                f"used it (version {now}, expected {v}): its gradient would be wrong. Use an "
-                f"out-of-place op (x = x + 1 instead of x += 1) or copy the value before changing it.")
+def _check_versions(node, out, reads, for_others, reads_out):
+    """Raise, naming it, if a value the rule reads changed in place since the op ran: an input
+    (`for_others`: the rule reads an input only for the other inputs' gradients) or the output."""
+    if reads:
+        read = rules.inputs_read(node.op)  # None: any input
+        for i, t in enumerate(node.inputs):
+            if read is not None and i not in read:
+                continue
+            owner = _owner(t)
+            if owner._changed > node.seq and not (
+                    for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
+                raise RuntimeError(_changed_message(node, f"input {i} (shape {t.shape})", owner))
+    if reads_out and _owner(out)._changed > node.seq:
+        raise RuntimeError(_changed_message(node, f"the output (shape {out.shape})", _owner(out)))
+
+
+def _changed_message(node, what, owner):
+    where = f" (created at {node.where})" if node.where else ""
+    return (f"{what} of {node.op!r}{where} was modified in place after the op used it (it is at version "
+            f"{owner._count} now): its gradient would be wrong. Use an out-of-place op (x = x + 1 instead "
+            f"of x += 1) or copy the value before changing it.")
 
 
 def _anomaly_check(node, grads):
@@ -84,7 +115,7 @@ def _anomaly_check(node, grads):
 
 class _RulesInForce(dict):
     """op -> (rule, its array twin or None, whether it reads input values, whether only for the other
-    inputs' gradients), looked up once per op per backward pass: the overrides in force cannot change
+    inputs' gradients, whether it reads the output), looked up once per op per backward pass: the overrides in force cannot change
     while the pass runs."""
 
     def __init__(self, plain):
@@ -94,30 +125,25 @@ class _RulesInForce(dict):
     def __missing__(self, op):
         rule = rules.get(op)
         twin = rules.array_rule(op, rule) if self.plain else None
-        entry = self[op] = (rule, twin, rules.reads_values(op, rule), rules.reads_for_others(op, rule))
+        entry = self[op] = (rule, twin, rules.reads_values(op, rule), rules.reads_for_others(op, rule),
+                            rules.reads_out(twin if twin is not None else rule))
         return entry
 
 
-def _call_rule(node, out, g, in_force):
-    """Run the rule in force for `node`; returns one gradient per input (None where none).
+def _call_rule(rule, node, out, g, plain):
+    """Run `rule` (a Tensor rule: no array twin serves here); returns a tuple of gradients, one per
+    input (None where none): ndarrays when `plain` (g is an ndarray then), else Tensors recorded so
+    they can be differentiated again."""
+    grads = _checked(rule(_wrap(g) if plain else g, out, *node.inputs, **node.attrs), node)
+    convert = _as_array if plain else as_tensor
+    return tuple(None if gi is None else convert(gi) for gi in grads)
 
-    Without create_graph (`in_force.plain`) `g` and the results are ndarrays, and the op's array
-    twin runs when it has one, so the common case costs numpy calls, not recorded minigrad ops.
-    Otherwise `g` and the results are Tensors, recorded so they can be differentiated again.
-    """
-    rule, twin, reads, for_others = in_force[node.op]
-    if reads and _versions(node.inputs) != node.versions:
-        _check_versions(node, for_others)  # raises, naming the input that changed
-    if twin is not None:
-        grads = twin(g, out.data, *node.inputs, **node.attrs)
-    else:
-        grads = rule(_wrap(g) if in_force.plain else g, out, *node.inputs, **node.attrs)
+
+def _checked(grads, node):
+    """A rule's answer, if it is one gradient (or None) per input."""
     if not isinstance(grads, (tuple, list)) or len(grads) != len(node.inputs):
         raise TypeError(f"backward rule of {node.op!r} must return a tuple of {len(node.inputs)} "
                         f"gradients (None where none), got {type(grads).__name__}")
-    if twin is None:
-        convert = _as_array if in_force.plain else as_tensor
-        grads = [None if gi is None else convert(gi) for gi in grads]
     return grads
 
 
@@ -139,30 +165,51 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
     kept = {}
     anomaly = _anomaly.get()
     in_force = _RulesInForce(plain)
-    for _, node, out in _tape(roots):
+    for node, out in zip(*_walk(roots)):
         g = grads.pop(out, None)
         if g is not None:
             if out._retain or out in keep:
                 kept[out] = g
-            in_grads = _call_rule(node, out, g, in_force)
+            inputs = node.inputs
+            rule, twin, reads, for_others, reads_out = in_force[node.op]
+            seq = node.seq
+            if _last_change[0] > seq:  # something changed in place since the op ran
+                _check_versions(node, out, reads, for_others, reads_out)  # raises if the rule reads it
+            if twin is not None:  # no create_graph, the built-in rule in force: it costs numpy calls only
+                in_grads = twin(g, out.data, *inputs, **node.attrs)
+                if type(in_grads) is not tuple or len(in_grads) != len(inputs):
+                    in_grads = _checked(in_grads, node)
+            else:
+                in_grads = _call_rule(rule, node, out, g, plain)
             if anomaly:
                 _anomaly_check(node, in_grads)
-            for x, gx in zip(node.inputs, in_grads):
+            for x, gx in zip(inputs, in_grads):
                 if gx is None or not x.requires_grad:
                     continue
-                if x._node is not None and x._node.seq > node.seq:
-                    x = _as_of(x, node.seq)  # changed in place since: the op read an older value
+                xn = x._node
+                if xn is not None and xn.seq > seq:
+                    x = _as_of(x, seq)  # changed in place since: the op read an older value
                     if not x.requires_grad:
                         continue
-                if gx.shape != x.data.shape:
-                    gx = sum_to(gx, x.data.shape, node.op)
-                if gx.dtype != x.data.dtype:
-                    gx = _cast(gx, x, node.op)
-                grads[x] = grads[x] + gx if x in grads else gx
+                xd = x.data
+                # dtype identity first: numpy's built-in dtypes are singletons, so this rarely compares
+                if gx.shape != xd.shape or (gx.dtype is not xd.dtype and gx.dtype != xd.dtype):
+                    gx = _fit(gx, x, node.op)
+                prev = grads.get(x)
+                grads[x] = gx if prev is None else prev + gx
         if not retain_graph:
             node.inputs = node.attrs = None
     kept.update(grads)  # every non-leaf was popped above: what is left are the leaves
     return kept
+
+
+def _fit(gx, x, op):
+    """A rule's gradient for `x` summed down to x's shape (undoing broadcasting) and cast to its dtype."""
+    if gx.shape != x.data.shape:
+        gx = sum_to(gx, x.data.shape, op)
+    if gx.dtype != x.data.dtype:
+        gx = _cast(gx, x, op)
+    return gx
 
 
 def _cast(gx, x, op):
@@ -251,7 +298,15 @@ def backward(t, grad=None, retain_graph=False, create_graph=False):
 
 
 def gradients(target, sources, grad=None, retain_graph=False, create_graph=False):
-    """Gradients of `target` with respect to each of `sources`, without touching any `.grad`."""
+    """Gradients of `target` with respect to each of `sources`, without touching any `.grad`.
+
+    For code inside a training step (a gradient penalty, an inner optimisation loop): `backward`
+    would add into the `.grad` fields the outer step is accumulating.
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> mg.gradients((x ** 3).sum(), [x]), x.grad
+        ([tensor([ 3., 12.])], None)
+    """
     for s in sources:
         if not isinstance(s, Tensor):
             raise TypeError(f"gradient sources must be Tensors, got {type(s).__name__}")
@@ -259,53 +314,17 @@ def gradients(target, sources, grad=None, retain_graph=False, create_graph=False
                         retain_graph=retain_graph or create_graph, create_graph=create_graph)
 
 
-def grad(f, argnums=0):
-    """`mg.grad(f)(x)`: the gradient of scalar-valued `f` at `x`; nests for higher orders.
-
-    A Tensor argument that already requires grad is differentiated in place with the graph kept,
-    so an outer `mg.grad` can differentiate the result again.
-    """
-    single = isinstance(argnums, int)
-    nums = (argnums,) if single else tuple(argnums)
-
-    def grad_f(*args, **kwargs):
-        args = list(args)
-        # differentiate with the graph kept when an enclosing computation tracks an argument
-        higher = is_grad_enabled() and any(
-            isinstance(args[i], Tensor) and args[i].requires_grad for i in nums if i < len(args))
-        for i in nums:
-            if i >= len(args):
-                raise IndexError(f"argnums={argnums} but f was called with {len(args)} positional args")
-            a = args[i]
-            if not (isinstance(a, Tensor) and a.requires_grad):
-                data = a.data if isinstance(a, Tensor) else np.asarray(a, dtype=None)
-                if data.dtype.kind not in "fc":
-                    data = data.astype(np.float64)
-                args[i] = Tensor(data, requires_grad=True)
-        with _GradMode(True):
-            out = f(*args, **kwargs)
-        out = as_tensor(out)
-        if out.data.size != 1:
-            raise ValueError(f"mg.grad needs f to return a scalar, got shape {out.shape}")
-        srcs = [args[i] for i in nums]
-        if not out.requires_grad:
-            gs = [_wrap(np.zeros_like(s.data)) for s in srcs]
-        else:
-            gs = gradients(out, srcs, create_graph=higher)
-            gs = [g if g is not None else _wrap(np.zeros_like(s.data)) for g, s in zip(gs, srcs)]
-        return gs[0] if single else tuple(gs)
-
-    grad_f.__name__ = f"grad_{getattr(f, '__name__', 'f')}"
-    return grad_f
-
-
 class Tape:
     """TensorFlow-style explicit tape over the same recording machinery.
 
-        with mg.Tape() as tape:
-            tape.watch(x)          # x need not require grad
-            y = f(x)
-        dx, = tape.gradient(y, [x])
+        >>> x = mg.tensor(3.0)
+        >>> with mg.Tape() as tape:
+        ...     tape.watch(x)          # x need not require grad
+        ...     y = x * x
+        >>> dx, = tape.gradient(y, [x]); dx
+        tensor(6.)
+        >>> x.requires_grad
+        False
 
     A non-persistent tape can answer one `gradient` call; a persistent one keeps its graph.
     Watching makes a tensor require grad only inside the `with` block (and while `gradient` runs):
@@ -376,6 +395,12 @@ class detect_anomaly(_Setting):
     The first bad gradient raises FloatingPointError naming the op and the file:line of the
     forward call that recorded it. Off by default: recording where each op was made costs a
     stack walk per op.
+
+        >>> x = mg.tensor([-1.0, 4.0], requires_grad=True)
+        >>> with mg.detect_anomaly(), np.errstate(invalid="ignore"):
+        ...     mg.sqrt(x).sum().backward()
+        Traceback (most recent call last):
+        FloatingPointError: backward rule of 'sqrt', created at ... returned non-finite values ...
     """
 
     def __init__(self, enabled=True):

@@ -8,7 +8,13 @@ from .tensor import Tensor
 
 
 class GradcheckError(AssertionError):
-    """An analytic gradient disagrees with its finite-difference estimate."""
+    """An analytic gradient disagrees with its finite-difference estimate.
+
+    An AssertionError, so a failed `mg.gradcheck` inside a test reads as a test failure.
+
+        >>> issubclass(mg.GradcheckError, AssertionError)
+        True
+    """
 
 
 def _leaves(inputs):

@@ -67,6 +67,19 @@ def register_array(op, array_rule=None):
     create_graph) and the rule it twins is in force: it then costs a numpy call per gradient
     instead of a recorded minigrad op. An override, or registering another rule for `op`, makes
     backward use that rule instead; the twin serves again when the original is back.
+
+    >>> @mg.primitive
+    ... def double(a):
+    ...     return 2 * a
+    >>> @double.defvjp
+    ... def double_vjp(g, out, a):
+    ...     return (g * 2,)
+    >>> @mg.rules.register_array(double.op)
+    ... def double_vjp_array(g, out, a):
+    ...     return (g * 2,)
+    >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+    >>> double(x).sum().backward(); x.grad              # computed by the twin: no create_graph
+    tensor([2., 2.])
     """
     if array_rule is None:
         return lambda fn: register_array(op, fn)
@@ -77,18 +90,38 @@ def register_array(op, array_rule=None):
 
 
 def array_rule(op, rule):
-    """The ndarray twin of `rule` when `rule` is the one it was registered for, else None."""
+    """The ndarray twin of `rule` when `rule` is the one it was registered for, else None.
+
+    What backward asks before each rule call: an override never runs the built-in's twin.
+
+    >>> mg.rules.array_rule("relu", mg.rules.builtin("relu")).__name__
+    'relu_vjp_array'
+    >>> mg.rules.array_rule("relu", mg.rules.guided_relu) is None
+    True
+    """
     twin = _array_twins.get(op)
     return twin[1] if twin is not None and twin[0] is rule else None
 
 
 def reads_values(op, rule):
-    """Whether `rule`, in force for `op`, may read its inputs' values (overrides always may)."""
+    """Whether `rule`, in force for `op`, may read its inputs' values (overrides always may).
+
+    Backward refuses a gradient whose rule reads an input that was changed in place after the op.
+
+    >>> mg.rules.reads_values("add", mg.rules.builtin("add")), mg.rules.reads_values("exp", mg.rules.builtin("exp"))
+    (False, True)
+    """
     return op not in _shape_only or rule is not _registry.get(op)
 
 
 def reads_for_others(op, rule):
-    """Whether `rule`, in force for `op`, reads an input's value only for the other inputs' gradients."""
+    """Whether `rule`, in force for `op`, reads an input's value only for the other inputs' gradients.
+
+    Then an in-place change of that input matters only when another input requires grad.
+
+    >>> mg.rules.reads_for_others("mul", mg.rules.builtin("mul")), mg.rules.reads_for_others("exp", mg.rules.builtin("exp"))
+    (True, False)
+    """
     return op in _for_others and rule is _registry.get(op)
 
 
@@ -101,8 +134,38 @@ def inputs_read(op):
     return _reads.get(op) if get(op) is _registry.get(op) else None
 
 
+_reads_out: dict = {}  # code object -> whether the function reads its second parameter
+
+
+def reads_out(rule):
+    """Whether `rule(g, out, ...)` reads its `out` argument, found in its code (a callable whose code
+    cannot be read is assumed to). Backward refuses such a rule when the output was changed in place
+    after the op: the rule would read the new values, not the ones the op produced.
+
+    >>> mg.rules.reads_out(mg.rules.builtin("exp")), mg.rules.reads_out(mg.rules.builtin("mul"))
+    (True, False)
+    """
+    code = getattr(getattr(rule, "__func__", rule), "__code__", None)
+    if code is None or code.co_argcount < 2:
+        return True
+    hit = _reads_out.get(code)
+    if hit is None:
+        import dis
+        name = code.co_varnames[1]
+        hit = _reads_out[code] = any(i.argval == name and i.opname in ("LOAD_FAST", "LOAD_CLOSURE", "LOAD_DEREF")
+                                     for i in dis.get_instructions(code))
+    return hit
+
+
 def get(op):
-    """The rule in force for `op` right now (an override in scope wins over the built-in)."""
+    """The rule in force for `op` right now (an override in scope wins over the built-in).
+
+    >>> mg.rules.get("relu").__name__
+    'relu_vjp'
+    >>> with mg.rules.override("guided"):
+    ...     mg.rules.get("relu").__name__
+    'guided_relu'
+    """
     ov = _overrides.get()
     if ov is not None and op in ov:
         return ov[op]
@@ -114,7 +177,12 @@ def get(op):
 
 
 def builtin(op):
-    """The registered rule, ignoring any override (for overrides that wrap the original)."""
+    """The registered rule, ignoring any override (for overrides that wrap the original).
+
+    >>> with mg.rules.override("guided"):
+    ...     mg.rules.builtin("relu").__name__
+    'relu_vjp'
+    """
     return _registry[op]
 
 
@@ -128,7 +196,14 @@ def names():
 
 
 def overridden():
-    """{op: rule} of the overrides in force in this context."""
+    """{op: rule} of the overrides in force in this context (a copy: changing it changes nothing).
+
+    >>> with mg.rules.override("deconvnet"):
+    ...     mg.rules.overridden()
+    {'relu': <function deconv_relu at ...>}
+    >>> mg.rules.overridden()
+    {}
+    """
     return dict(_overrides.get() or {})
 
 
@@ -144,6 +219,13 @@ def override(preset=None, /, **rules):
     """Swap backward rules inside a `with` block: `override(relu=guided_relu)` or `override("guided")`.
 
     A preset name (see `presets`) or mapping gives several rules at once; keywords add to it.
+    The forward pass is untouched: only the gradients computed inside the block change.
+
+    >>> x = mg.tensor([-1.0, 2.0], requires_grad=True)
+    >>> with mg.rules.override(relu=lambda g, out, x: (g,)):     # a straight-through relu
+    ...     mg.relu(x).sum().backward()
+    >>> x.grad
+    tensor([1., 1.])
     """
     mapping = {}
     if preset is not None:
@@ -167,19 +249,44 @@ def override(preset=None, /, **rules):
 
 
 def add_preset(name, mapping):
-    """Name a set of overrides so that `override(name)` applies them together."""
+    """Name a set of overrides so that `override(name)` applies them together.
+
+    How an explanation method that changes several ops' rules (see `minigrad.nn.explain`)
+    becomes one name for `override` and `nn.explain.saliency`.
+
+    >>> mg.rules.add_preset("straight_through", {"relu": lambda g, out, x: (g,)})
+    >>> x = mg.tensor([-1.0, 2.0], requires_grad=True)
+    >>> with mg.rules.override("straight_through"):
+    ...     mg.relu(x).sum().backward()
+    >>> x.grad
+    tensor([1., 1.])
+    """
     presets[name] = dict(mapping)
 
 
 # -- alternative relu rules (the positive-evidence explanations of a classifier) ------------------
 
 def guided_relu(g, out, x):
-    """Guided backpropagation (Springenberg et al. 2014): pass g only where x > 0 and g > 0."""
+    """Guided backpropagation (Springenberg et al. 2014): pass g only where x > 0 and g > 0.
+
+    >>> x = mg.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    >>> with mg.rules.override(relu=mg.rules.guided_relu):          # or override("guided")
+    ...     (mg.relu(x) * mg.tensor([1.0, 1.0, -1.0])).sum().backward()
+    >>> x.grad                                   # blocked: x < 0, and the negative gradient
+    tensor([ 0.,  1., -0.])
+    """
     return (g * ((x > 0) & (g > 0)),)
 
 
 def deconv_relu(g, out, x):
-    """The deconvnet rule (Zeiler & Fergus 2014): pass g where g > 0, whatever the forward input."""
+    """The deconvnet rule (Zeiler & Fergus 2014): pass g where g > 0, whatever the forward input.
+
+    >>> x = mg.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    >>> with mg.rules.override("deconvnet"):
+    ...     (mg.relu(x) * mg.tensor([1.0, 1.0, -1.0])).sum().backward()
+    >>> x.grad                                   # passed at x < 0 too; blocked: the negative gradient
+    tensor([ 1.,  1., -0.])
+    """
     return (g * (g > 0),)
 
 

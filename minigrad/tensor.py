@@ -11,6 +11,7 @@ import contextvars
 import itertools
 import os
 import sys
+import threading
 import weakref
 
 import numpy as np
@@ -20,20 +21,21 @@ _anomaly = contextvars.ContextVar("minigrad_anomaly", default=False)
 # dotted path of the module call in progress ("MLP.fc1"); nn.Module sets it, drawings cluster by it
 _scope = contextvars.ContextVar("minigrad_scope", default=None)
 _seq = itertools.count()  # next() is atomic under the GIL, so threads never share a number
+_last_change = [-1]  # the sequence number of the latest in-place change anywhere (see Tensor._version)
+_change_lock = threading.Lock()  # so that _last_change only grows when threads change tensors at once
 
 
 class Node:
     """One tape entry: which op made a tensor, from what, and what its rule needs."""
 
     # `prev` is set only by an in-place change: the tensor that held the value before it
-    __slots__ = ("op", "inputs", "attrs", "seq", "versions", "scope", "where", "prev", "__weakref__")
+    __slots__ = ("op", "inputs", "attrs", "seq", "scope", "where", "prev", "__weakref__")
 
     def __init__(self, op, inputs, attrs):
         self.op = op
         self.inputs = inputs      # tuple of Tensors; None once freed after backward
         self.attrs = attrs        # keyword arguments of the rule (axes, saved arrays, ...)
-        self.seq = next(_seq)
-        self.versions = _versions(inputs)
+        self.seq = next(_seq)     # also the clock in-place changes are stamped with (Tensor._version)
         self.scope = _scope.get()
         self.where = _creation_site() if _anomaly.get() else None
 
@@ -44,14 +46,6 @@ class Node:
 def _owner(t):
     """The tensor whose version counter guards `t`'s memory: its base when `t` is a view."""
     return t if t._base is None else t._base
-
-
-def _versions(inputs):
-    """The version of each input's memory, as a node saves them and backward compares them."""
-    out = []  # a plain loop: on Python 3.11 a list comprehension costs an extra frame per call
-    for t in inputs:
-        out.append(t._version if t._base is None else t._base._version)
-    return tuple(out)
 
 
 def _creation_site():
@@ -70,9 +64,20 @@ def _is_internal(filename):
 
 
 class Tensor:
-    """An n-dimensional array that remembers how it was computed (when it requires grad)."""
+    """An n-dimensional array that remembers how it was computed (when it requires grad).
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_version", "_base", "_views", "_retain", "name",
+    Wraps a numpy array (`.data`) without copying it; `mg.tensor` is the copying constructor.
+    Arithmetic, indexing and numpy functions on tensors are recorded, so `backward()` can fill
+    the `.grad` of every leaf that requires grad.
+
+        >>> x = mg.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+        >>> y = (x * x).sum(); y
+        tensor(5., op=sum)
+        >>> y.backward(); x.grad
+        tensor([2., 4.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_node", "_count", "_changed", "_base", "_views", "_retain", "name",
                  "__weakref__")
     __array_priority__ = 100  # so ndarray <op> Tensor defers to Tensor's reflected operators
 
@@ -84,11 +89,27 @@ class Tensor:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self._node = None
-        self._version = 0     # bumped by every in-place change; saved by nodes, checked by backward
+        self._count = 0       # in-place changes so far, and the `_seq` number of the last (see _version)
+        self._changed = -1
         self._base = None     # the tensor whose memory this one views (shares its version counter)
         self._views = None    # weak references to the views of this tensor's memory (see view_of)
         self._retain = False
         self.name = name
+
+    @property
+    def _version(self):
+        """How many times this tensor's memory was changed in place. Code that changes it says so with
+        `t._version += 1`, which also stamps the change with the tape's clock (`_changed`, a sequence
+        number): a node older than the stamp consumed a value that is gone, and backward refuses to
+        use it. Nodes save nothing for this, and backward looks only when some change is newer than
+        the node (`_last_change`)."""
+        return self._count
+
+    @_version.setter
+    def _version(self, count):
+        with _change_lock:
+            self._count = count
+            self._changed = _last_change[0] = next(_seq)
 
     # -- array protocol and conveniences -------------------------------------------------------
     shape = property(lambda self: self.data.shape)
@@ -135,6 +156,7 @@ class Tensor:
     def __getstate__(self):  # pickle and deepcopy: a copy has no views yet (weak references don't pickle)
         state = {k: getattr(self, k) for k in Tensor.__slots__ if k != "__weakref__" and hasattr(self, k)}
         state["_views"] = None
+        state["_changed"] = -1  # a stamp of this process's clock: meaningless in another
         return None, state
 
     def __repr__(self):
@@ -206,7 +228,8 @@ def _wrap(data):
     t.grad = None
     t.requires_grad = False
     t._node = None
-    t._version = 0
+    t._count = 0
+    t._changed = -1
     t._base = None
     t._views = None
     t._retain = False
@@ -260,6 +283,8 @@ def as_tensor(x, like=None):
     """
     if isinstance(x, Tensor):
         return x
+    if like is not None and (type(x) is float or type(x) is int) and like.data.dtype.kind == "f":
+        return _wrap(np.asarray(x, dtype=like.data.dtype))  # what result_type gives here, at a third of the cost
     if like is not None and isinstance(x, (int, float, bool)) and not isinstance(x, np.generic):
         return _wrap(np.asarray(x, dtype=np.result_type(like.data, x)))
     return _wrap(np.asarray(x))
@@ -309,19 +334,43 @@ class _GradMode(_Setting):
 
 
 def no_grad(fn=None):
-    """`with mg.no_grad():` or `@mg.no_grad` (also `@mg.no_grad()`): record nothing."""
+    """`with mg.no_grad():` or `@mg.no_grad` (also `@mg.no_grad()`): record nothing.
+
+    For evaluation and for updates to parameters, which must not become part of the graph.
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> with mg.no_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        False
+    """
     mode = _GradMode(False)
     return mode(fn) if callable(fn) else mode
 
 
 def enable_grad(fn=None):
-    """Turn recording back on inside a `no_grad` region."""
+    """Turn recording back on inside a `no_grad` region (e.g. a gradient step inside an evaluation loop).
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> with mg.no_grad(), mg.enable_grad():
+        ...     y = x * 2
+        >>> y.requires_grad
+        True
+    """
     mode = _GradMode(True)
     return mode(fn) if callable(fn) else mode
 
 
 def tensor(data, requires_grad=False, dtype=None):
-    """Make a tensor that owns a copy of `data` (numpy dtype rules: Python floats -> float64)."""
+    """Make a tensor that owns a copy of `data` (numpy dtype rules: Python floats -> float64).
+
+    The copy means later changes to `data` never reach the tensor (nor its gradients).
+
+        >>> mg.tensor([1.0, 2.0], requires_grad=True)
+        tensor([1., 2.], requires_grad=True)
+        >>> mg.tensor([1, 2], dtype=np.float32)
+        tensor([1., 2.], dtype=float32)
+    """
     if isinstance(data, Tensor):
         data = data.data
     return Tensor(np.array(data, dtype=dtype), requires_grad=requires_grad)

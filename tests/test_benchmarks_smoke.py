@@ -27,7 +27,7 @@ def results(tmp_path_factory):
 
 def test_every_workload_reports_its_keys(results):
     _, data, _ = results
-    assert set(data["workloads"]) == {"mlp", "chain", "cnn", "memory", "toolkit"}
+    assert set(data["workloads"]) == {"mlp", "chain", "chain_scalars", "micrograd", "nograd", "cnn", "memory", "toolkit"}
     for name, r in data["workloads"].items():
         assert KEYS <= set(r), (name, KEYS - set(r))
         assert r["numpy"] > 0 and math.isfinite(r["numpy"]), name
@@ -37,7 +37,7 @@ def test_every_workload_reports_its_keys(results):
 
 def test_minigrad_runs_the_same_step_as_numpy(results):
     _, data, _ = results
-    for name in ("mlp", "chain", "cnn", "toolkit"):
+    for name in ("mlp", "chain", "chain_scalars", "micrograd", "nograd", "cnn", "toolkit"):
         diffs = data["workloads"][name]["max_abs_diff_vs_numpy"]
         if name == "cnn" and data["workloads"]["cnn"]["minigrad"] is None:
             continue  # Conv2d not in this checkout: the workload says so in its note

@@ -458,6 +458,39 @@ def test_changing_a_factor_that_no_gradient_needs_is_not_refused():
         y.backward()
 
 
+def test_an_output_changed_in_place_under_no_grad_is_refused_when_its_rule_reads_it():
+    # tanh's rule reads its output: the changed values would give a silently wrong gradient
+    x = mg.tensor([0.5], requires_grad=True)
+    y = x.tanh()
+    z = y.sum()
+    with mg.no_grad():
+        y += 1
+    with pytest.raises(RuntimeError, match="the output .* of 'tanh' was modified in place"):
+        z.backward()
+    # mul's rule reads only its inputs: changing its output does not change the gradient
+    a = mg.tensor([2.0], requires_grad=True)
+    h = a * 3.0
+    s = h.sum()
+    with mg.no_grad():
+        h += 1
+    s.backward()
+    assert a.grad.tolist() == [3.0]
+    # in grad mode the change is recorded, and the tanh rule sees the value tanh produced
+    x = mg.tensor([0.5], requires_grad=True)
+    y = x.tanh()
+    z = y.sum()
+    y += 1
+    z.backward()
+    np.testing.assert_allclose(x.grad.data, 1 - np.tanh(0.5) ** 2)
+
+
+def test_reads_out_looks_at_the_rule_that_runs():
+    assert mg.rules.reads_out(lambda g, out, x: (g * out,))
+    assert not mg.rules.reads_out(lambda g, out, x: (g * x,))
+    assert mg.rules.reads_out(lambda g, out, x: [g * o for o in (out,)])  # through a closure
+    assert mg.rules.reads_out(print)  # no code to read: assumed to
+
+
 # -- found by the program fuzzer (views=True): in place on a view of a 0-d tensor inside a graph ----------
 
 @pytest.mark.parametrize("write, want_base, want_grad", [

@@ -37,8 +37,10 @@ def test_main_demo_quick_writes_a_self_contained_report(tmp_path):
     html = (out / "index.html").read_text(encoding="utf-8")
     assert report.broken_references(html, out) == []
     assert not re.findall(r"\bsrc=['\"](?!data:)", html), "every image is embedded"
-    for section in ("faces", "orientation", "autoencoder", "graphs", "checks", "environment"):
+    for section in ("faces", "orientation", "sanity", "autoencoder", "graphs", "checks", "environment"):
         assert f"id='{section}'" in html
+    assert "tour.ipynb'>demos/tour.ipynb</a>" in html  # the report links to the tour notebook
+    assert "Model randomisation" in html and "Data randomisation" in html  # both sanity checks ran
     assert html.count("<img") >= 10
     text = re.sub(r"data:[^'\"]*", "", html)  # base64 figures can spell anything, "FAIL" included
     assert "FAIL" not in text and "gradient checks" in text

@@ -110,3 +110,10 @@ def test_a_completely_randomised_model_gives_unrelated_gradient_maps(shipped):
     summary = sanity.summarize(res)
     assert summary["gradient"]["spearman_abs"]["mean"][0] == 1.0
     assert len(summary["guided"]["ssim"]["std"]) == len(res["steps"])
+
+
+def test_randomized_never_reproduces_the_initial_weights_of_a_model_built_from_the_same_seed():
+    mg.manual_seed(0)
+    net = mg.nn.Sequential(mg.nn.Linear(4, 3))
+    clone = sanity.randomized(net, ["0"], seed=0)
+    assert not np.array_equal(clone[0].weight.data, net[0].weight.data)

@@ -48,6 +48,12 @@ def draw(*outputs, grads=False, values=False, collapse=False, model=None, rankdi
     Ops whose backward rule is overridden in the current scope (mg.rules.override) are orange and
     labelled "relu -> guided_relu". Draw before backward, or after `backward(retain_graph=True)`:
     a plain backward frees the graph and drawing it raises a RuntimeError saying so.
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True)
+        >>> g = mg.draw((x * x).sum(), values=True)   # shows inline in Jupyter; g.render() writes a file
+        >>> import graphviz
+        >>> isinstance(g, graphviz.Digraph), g.source.count("->")     # x -> mul (twice), mul -> sum
+        (True, 3)
     """
     outputs = _flatten(outputs)
     depth = _collapse_depth(collapse)

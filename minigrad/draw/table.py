@@ -65,7 +65,15 @@ def tape_table(*outputs, precision=4):
     """Every leaf that requires grad, then every recorded op in the order it ran, with its value
     and its adjoint: the gradient of the sum of `outputs` with respect to that value. Leaves are
     named by their `.name` (or x0, x1...), op results v1, v2... No `.grad` is touched and the
-    graph stays usable."""
+    graph stays usable: the backprop table of a lecture, for any small computation.
+
+        >>> x = mg.tensor([1.0, 2.0], requires_grad=True); x.name = "x"
+        >>> print(mg.tape_table((x * x).sum()))
+        name   op      inputs   value      adjoint
+        x      input            [1., 2.]   [2., 4.]
+        v1     mul     x, x     [1., 4.]   [1., 1.]
+        v2     sum     v1       5          1
+    """
     roots = [o for o in outputs if isinstance(o, Tensor)]
     if len(roots) != len(outputs) or not roots:
         raise TypeError("tape_table: give one or more Tensors, e.g. mg.tape_table(loss)")

@@ -47,17 +47,43 @@ def _clamped(weight):
 
 
 def positive_relu(g, out, x):
-    """Pass g where the unit was active (x > 0), whatever the sign of g (see the module docstring)."""
+    """Pass g where the unit was active (x > 0), whatever the sign of g (see the module docstring).
+
+        >>> from minigrad.nn.explain import positive_relu
+        >>> x = mg.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+        >>> with mg.rules.override(relu=positive_relu):
+        ...     (mg.relu(x) * mg.tensor([1.0, 1.0, -1.0])).sum().backward()
+        >>> x.grad                                   # guided_relu would also block the -1
+        tensor([ 0.,  1., -1.])
+    """
     return (g * (x > 0),)
 
 
 def positive_linear(g, out, x, weight, *bias, **attrs):
-    """The built-in linear rule, with max(W, 0) standing in for W."""
+    """The built-in linear rule, with max(W, 0) standing in for W.
+
+        >>> from minigrad.nn.explain import positive_linear
+        >>> x = mg.tensor([[1.0, 1.0]], requires_grad=True)
+        >>> with mg.rules.override(linear=positive_linear):
+        ...     F.linear(x, mg.tensor([[1.0, -2.0]])).sum().backward()
+        >>> x.grad                                   # the true gradient is W = [[1, -2]]
+        tensor([[1., 0.]])
+    """
     return rules.builtin("linear")(g, out, x, _clamped(weight), *bias, **attrs)
 
 
 def positive_conv2d(g, out, x, weight, *bias, **attrs):
-    """The built-in conv2d rule (its input gradient is the conv2d_input_grad op), with max(W, 0)."""
+    """The built-in conv2d rule (its input gradient is the conv2d_input_grad op), with max(W, 0).
+
+        >>> from minigrad.nn.explain import positive_conv2d
+        >>> x = mg.tensor(np.ones((1, 1, 2, 2)), requires_grad=True)
+        >>> w = mg.tensor(np.array([2.0, -1.0]).reshape(2, 1, 1, 1))     # two 1x1 filters
+        >>> with mg.rules.override(conv2d=positive_conv2d):
+        ...     F.conv2d(x, w).sum().backward()
+        >>> x.grad[0, 0]                             # 2 + max(-1, 0); the true gradient is 2 - 1
+        tensor([[2., 2.],
+                [2., 2.]])
+    """
     return rules.builtin("conv2d")(g, out, x, _clamped(weight), *bias, **attrs)
 
 
@@ -73,6 +99,14 @@ def saliency(model, x, target, method="plain"):
     x: array or Tensor (N, ...); target: one class index for all, or one per example.
     method: a key of METHODS or any preset name known to mg.rules. Returns a numpy array shaped like x.
     The model is called as it is (put it in eval mode first so dropout is off).
+
+        >>> from minigrad.nn.explain import saliency
+        >>> net = mg.nn.Sequential(mg.nn.Linear(2, 2, bias=False), mg.nn.ReLU(), mg.nn.Linear(2, 2, bias=False))
+        >>> net[0].weight.data[...] = [[1.0, -1.0], [-1.0, 2.0]]
+        >>> net[2].weight.data[...] = [[1.0, -1.0], [2.0, 1.0]]
+        >>> x = np.array([[2.0, 1.0]], np.float32)   # only the first hidden unit is active
+        >>> saliency(net, x, target=0), saliency(net, x, target=0, method="positive_paths")
+        (array([[ 1., -1.]], dtype=float32), array([[1., 0.]], dtype=float32))
     """
     preset = METHODS.get(method, method)
     if preset is not None and preset not in rules.presets:

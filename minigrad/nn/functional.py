@@ -4,8 +4,10 @@
 orientation for the weight's memory order and compute only the gradients somebody needs.
 nn.Linear keeps its (out, in) weight in F order, i.e. the memory of an (in, out) C array; measured
 on the face MLP step (64x4096 -> 300 -> 6, one BLAS thread, interleaved with hand-written numpy):
+
     C-order W: forward (W @ x^T)^T, weight gradient g^T @ x       ~1.09x numpy
     F-order W: forward x @ W^T,     weight gradient (x^T @ g)^T   ~1.04x numpy
+
 (x @ W^T on a C-order W was slower still: 2.26 vs 1.79 ms for the first layer's forward alone.)
 The weight gradient always takes the weight's memory order, so the optimizer's update never mixes
 C and F order, which costs ~25x more than a same-order elementwise update.
@@ -38,6 +40,21 @@ relu = ops.relu
 tanh = ops.tanh
 sigmoid = ops.sigmoid
 
+# the functional API; the helpers imported above (as_tensor, record, generator) and linear's rules
+# are not part of it, so `from minigrad.nn.functional import *` and the reference leave them out
+__all__ = ["relu", "tanh", "sigmoid", "softmax", "log_softmax", "linear", "dropout",  # defined here
+           "conv2d", "batch_norm", "avg_pool2d", "max_pool2d", "avg_pool1d", "max_pool1d",
+           "binary_cross_entropy_with_logits", "cross_entropy", "mse_loss", "nll_loss",
+           "celu", "elu", "gelu", "glu", "hardsigmoid", "hardswish", "hardtanh", "leaky_relu", "logsigmoid", "mish",
+           "normalize", "prelu", "relu6", "selu", "silu", "softmin", "softplus", "softsign",
+           "binary_cross_entropy", "cosine_embedding_loss", "cosine_similarity", "gaussian_nll_loss",
+           "hinge_embedding_loss", "huber_loss", "kl_div", "l1_loss", "margin_ranking_loss",
+           "multilabel_soft_margin_loss", "pairwise_distance", "poisson_nll_loss", "smooth_l1_loss", "soft_margin_loss",
+           "triplet_margin_loss", "embedding", "group_norm", "instance_norm", "layer_norm",
+           "scaled_dot_product_attention", "conv1d", "conv_transpose1d", "conv_transpose2d", "pad", "fold", "unfold",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool1d", "adaptive_max_pool2d", "interpolate",
+           "max_unpool1d", "max_unpool2d", "pixel_shuffle", "pixel_unshuffle", "upsample"]
+
 
 def softmax(x, dim=-1):
     """softmax along `dim` (PyTorch's argument name for numpy's `axis`).
@@ -63,7 +80,12 @@ def _transposed(W):
 
 
 def linear(x, weight, bias=None):
-    """y = x W^T + b with W of shape (out_features, in_features); x may have any leading dims."""
+    """y = x W^T + b with W of shape (out_features, in_features); x may have any leading dims.
+
+        >>> W = mg.tensor([[1.0, 1.0], [0.0, 2.0], [1.0, -1.0]])
+        >>> F.linear(mg.tensor([[1.0, 2.0]]), W, mg.tensor([0.0, 0.0, 0.5]))
+        tensor([[ 3. ,  4. , -0.5]])
+    """
     x, weight = as_tensor(x), as_tensor(weight)
     bias = None if bias is None else as_tensor(bias)
     W = weight.data
@@ -119,7 +141,16 @@ def _linear_grads(g, x, weight, bias, arrays=False):
 
 
 def dropout(x, p=0.5, training=True):
-    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p)."""
+    """Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p).
+
+    The scaling keeps each element's expected value, so `training=False` is just the identity.
+
+        >>> _ = mg.manual_seed(0)
+        >>> F.dropout(mg.tensor(np.ones(6)), p=0.5)
+        tensor([2., 0., 0., 0., 2., 2.])
+        >>> F.dropout(mg.tensor(np.ones(2)), p=0.5, training=False)
+        tensor([1., 1.])
+    """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability must be in [0, 1], got p={p}")
     if not training or p == 0.0:

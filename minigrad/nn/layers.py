@@ -29,7 +29,12 @@ class _Affine(Module):
 
 
 class Linear(_Affine):
-    """y = x W^T + b, weight (out_features, in_features) as in PyTorch, so weights interchange."""
+    """y = x W^T + b, weight (out_features, in_features) as in PyTorch, so weights interchange.
+
+        >>> fc = mg.nn.Linear(3, 2)
+        >>> fc.weight.shape, fc(np.ones((5, 3), np.float32)).shape
+        ((2, 3), (5, 2))
+    """
 
     def __init__(self, in_features, out_features, bias=True, dtype=np.float32):
         super().__init__()
@@ -46,7 +51,12 @@ class Linear(_Affine):
 
 
 class Sequential(Module):
-    """Calls its children in order; indexable (`seq[0]`, `seq[1:]`), children named "0", "1", ..."""
+    """Calls its children in order; indexable (`seq[0]`, `seq[1:]`), children named "0", "1", ...
+
+        >>> net = mg.nn.Sequential(mg.nn.Linear(3, 4), mg.nn.ReLU(), mg.nn.Linear(4, 1))
+        >>> net(np.ones((2, 3), np.float32)).shape, len(net), net[1]
+        ((2, 1), 3, ReLU())
+    """
 
     def __init__(self, *modules):
         super().__init__()
@@ -84,7 +94,12 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of modules whose parameters are registered (a plain Python list would hide them)."""
+    """A list of modules whose parameters are registered (a plain Python list would hide them).
+
+        >>> blocks = mg.nn.ModuleList([mg.nn.Linear(2, 2) for _ in range(3)])
+        >>> len(blocks), len(list(blocks.parameters()))       # a weight and a bias each
+        (3, 6)
+    """
 
     def __init__(self, modules=()):
         super().__init__()
@@ -109,28 +124,56 @@ class ModuleList(Module):
 
 
 class ReLU(Module):
-    """Uses the `relu` op, so `mg.rules.override(relu=...)` changes its backward too."""
+    """Uses the `relu` op, so `mg.rules.override(relu=...)` changes its backward too.
+
+        >>> mg.nn.ReLU()(mg.tensor([-1.0, 2.0]))
+        tensor([0., 2.])
+    """
 
     def forward(self, x):
         return ops.relu(x)
 
 
 class Tanh(Module):
+    """The `tanh` op as a layer, for `Sequential`.
+
+        >>> mg.nn.Tanh()(mg.tensor([0.0, 100.0]))
+        tensor([0., 1.])
+    """
+
     def forward(self, x):
         return ops.tanh(x)
 
 
 class Sigmoid(Module):
+    """The `sigmoid` op as a layer, for `Sequential`.
+
+        >>> mg.nn.Sigmoid()(mg.tensor([0.0]))
+        tensor([0.5])
+    """
+
     def forward(self, x):
         return ops.sigmoid(x)
 
 
 class Identity(Module):
+    """Returns its input: a placeholder where a layer is optional (e.g. no activation).
+
+        >>> mg.nn.Identity()(mg.tensor([1.0, 2.0]))
+        tensor([1., 2.])
+    """
+
     def forward(self, x):
         return x
 
 
 class Softmax(Module):
+    """softmax along `dim` as a layer (outputs sum to 1 along `dim`).
+
+        >>> mg.nn.Softmax(dim=0)(mg.tensor([0.0, np.log(3.0)]))
+        tensor([0.25, 0.75])
+    """
+
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
@@ -143,11 +186,23 @@ class Softmax(Module):
 
 
 class LogSoftmax(Softmax):
+    """log(softmax) along `dim`, computed stably: what `NLLLoss` expects.
+
+        >>> mg.nn.LogSoftmax(dim=0)(mg.tensor([0.0, 0.0]))
+        tensor([-0.69314718, -0.69314718])
+    """
+
     def forward(self, x):
         return F.log_softmax(x, self.dim)
 
 
 class Flatten(Module):
+    """Merges dims `start_dim`..`end_dim` (default: all but the batch dim), between conv and linear layers.
+
+        >>> mg.nn.Flatten()(np.zeros((2, 3, 4))).shape
+        (2, 12)
+    """
+
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
@@ -160,7 +215,17 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """Inverted dropout while training; the identity after `.eval()`."""
+    """Inverted dropout while training; the identity after `.eval()`.
+
+    Inverted: the kept values are scaled by 1/(1-p) while training, so evaluation needs no rescaling.
+
+        >>> drop = mg.nn.Dropout(0.5)
+        >>> _ = mg.manual_seed(0)
+        >>> drop(mg.tensor(np.ones(6)))
+        tensor([2., 0., 0., 0., 2., 2.])
+        >>> drop.eval()(mg.tensor(np.ones(3)))
+        tensor([1., 1., 1.])
+    """
 
     def __init__(self, p=0.5):
         super().__init__()
@@ -219,5 +284,11 @@ class CrossEntropyLoss(NLLLoss):
 
 
 class MSELoss(_Loss):
+    """F.mse_loss as a module: mean (or sum, or none: `reduction`) of the squared differences.
+
+        >>> mg.nn.MSELoss()(mg.tensor([1.0, 2.0]), mg.tensor([1.0, 4.0])).item()
+        2.0
+    """
+
     def forward(self, input, target):  # noqa: A002
         return F.mse_loss(input, target, self.reduction)

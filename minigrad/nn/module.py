@@ -36,6 +36,10 @@ class Parameter(Tensor):
     """A tensor that a Module registers as learnable: requires grad, float32 unless told otherwise.
 
     Like torch.nn.Parameter it wraps the given array without copying when the dtype already matches.
+
+        >>> w = mg.nn.Parameter([1.0, 2.0])
+        >>> w.dtype, w.requires_grad
+        (dtype('float32'), True)
     """
 
     __slots__ = ()
@@ -50,7 +54,21 @@ class Parameter(Tensor):
 
 
 class Module:
-    """Base class of layers and models: subclass, assign layers in `__init__`, write `forward`."""
+    """Base class of layers and models: subclass, assign layers in `__init__`, write `forward`.
+
+    Assigning a Module or Parameter as an attribute registers it, so `parameters()`,
+    `state_dict()`, `train()`/`eval()` and the optimizers find everything without a list.
+
+        >>> class Net(mg.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.fc = mg.nn.Linear(3, 2)
+        ...     def forward(self, x):
+        ...         return mg.relu(self.fc(x))
+        >>> net = Net()
+        >>> [name for name, _ in net.named_parameters()], net(np.ones((4, 3), np.float32)).shape
+        (['fc.weight', 'fc.bias'], (4, 2))
+    """
 
     training: bool
 

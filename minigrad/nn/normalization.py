@@ -18,7 +18,16 @@ def batch_norm(x, running_mean=None, running_var=None, weight=None, bias=None, t
     """Normalise each channel (axis 1) by the batch's statistics (training) or the running ones.
 
     In training, running_mean/running_var (ndarrays, updated in place) move towards the batch mean
-    and the unbiased batch variance by `momentum`, as in PyTorch."""
+    and the unbiased batch variance by `momentum`, as in PyTorch.
+
+        >>> mean, var = np.zeros(2), np.ones(2)
+        >>> x = mg.tensor([[1.0, 10.0], [3.0, 30.0]])
+        >>> F.batch_norm(x, mean, var, training=True).data.round(4)
+        array([[-1., -1.],
+               [ 1.,  1.]])
+        >>> mean, var                                   # 0.9 * old + 0.1 * batch
+        (array([0.2, 2. ]), array([ 1.1, 20.9]))
+    """
     x = as_tensor(x)
     if x.ndim not in (2, 3, 4):
         raise ValueError(f"batch_norm: expected (N, C), (N, C, L) or (N, C, H, W), got {tuple(x.shape)}")
@@ -88,10 +97,24 @@ class _BatchNorm(Module):
 
 
 class BatchNorm1d(_BatchNorm):
-    """Batch normalisation of (N, C) or (N, C, L) input over all but the channel axis."""
+    """Batch normalisation of (N, C) or (N, C, L) input over all but the channel axis.
+
+        >>> bn = mg.nn.BatchNorm1d(2)
+        >>> bn(mg.tensor([[1.0, 10.0], [3.0, 30.0]])).data.round(4)    # each column to mean 0, std 1
+        array([[-1., -1.],
+               [ 1.,  1.]])
+        >>> bn.running_mean                                            # moved 10% towards the batch mean
+        array([0.2, 2. ], dtype=float32)
+    """
     _ranks = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
-    """Batch normalisation of (N, C, H, W) input over N, H and W, per channel."""
+    """Batch normalisation of (N, C, H, W) input over N, H and W, per channel.
+
+        >>> bn = mg.nn.BatchNorm2d(3)
+        >>> y = bn(mg.tensor(np.arange(48.0).reshape(2, 3, 2, 4)))
+        >>> y.shape, y.data.mean(axis=(0, 2, 3)).round(6).tolist()
+        ((2, 3, 2, 4), [0.0, 0.0, 0.0])
+    """
     _ranks = (4,)

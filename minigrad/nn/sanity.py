@@ -38,6 +38,10 @@ import numpy as np
 from . import init
 from .explain import saliency
 
+# numpy's seed sequences ignore trailing zeros, so [0, 0, 0] would be the stream of seed 0: the
+# stream a model built after mg.manual_seed(0) was initialised from. The tag keeps them apart.
+_TAG = 0x5A4E17
+
 __all__ = ["METHODS", "explanation", "parameter_layers", "randomized", "cascading_randomization",
            "independent_randomization", "similarity", "summarize"]
 
@@ -52,7 +56,14 @@ METHODS = {
 
 
 def explanation(model, x, target, method):
-    """The input-shaped map of `method` (a key of METHODS) for score `target` of each example of `x`."""
+    """The input-shaped map of `method` (a key of METHODS) for score `target` of each example of `x`.
+
+        >>> from minigrad.nn.sanity import explanation
+        >>> fc = mg.nn.Linear(3, 2, bias=False)
+        >>> fc.weight.data[...] = [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]
+        >>> explanation(fc, np.array([[1.0, -1.0, 2.0]], np.float32), 0, "gradient_x_input")   # W[0] * x
+        array([[ 1., -2.,  6.]], dtype=float32)
+    """
     if method not in METHODS:
         raise KeyError(f"unknown explanation method {method!r}; known: {', '.join(METHODS)}")
     if method == "gradient_x_input":
@@ -92,6 +103,14 @@ def randomized(model, layers, seed=0, init_fn=None):
     re-initialised by `init_fn(module)`, by default its own `reset_parameters()` (PyTorch's default
     initialiser), with the generator seeded from `seed` and its position, so runs repeat exactly.
     The global generator behind `mg.manual_seed` is restored afterwards.
+
+        >>> from minigrad.nn.sanity import randomized
+        >>> _ = mg.manual_seed(5)
+        >>> net = mg.nn.Sequential(mg.nn.Linear(4, 3), mg.nn.ReLU(), mg.nn.Linear(3, 2))
+        >>> a, b = randomized(net, ["2"], seed=1), randomized(net, ["2"], seed=1)
+        >>> same = lambda m1, m2: bool((m1.weight.data == m2.weight.data).all())
+        >>> same(a[2], b[2]), same(a[2], net[2]), same(a[0], net[0])    # repeatable; only layer "2" changed
+        (True, False, True)
     """
     clone = copy.deepcopy(model)
     modules = dict(clone.named_modules())
@@ -102,7 +121,7 @@ def randomized(model, layers, seed=0, init_fn=None):
                 if name not in modules:
                     raise KeyError(f"randomized: the model has no module named {name!r}; modules with "
                                    f"parameters: {parameter_layers(model)}")
-                init.manual_seed([seed, i, j])
+                init.manual_seed([_TAG, seed, i, j])  # never the stream of mg.manual_seed(seed) itself
                 (init_fn or _reinit)(modules[name])
     finally:
         init._rng[0] = saved
@@ -156,12 +175,33 @@ def cascading_randomization(model, x, target, methods=None, layers=None, seed=0,
     top k layers re-initialised, step 0 is the trained model. `x` is the batch the maps are computed
     for, `target` the explained class (one for all, or one per example). `channel_axis` of the input
     gradient is reduced to one map per example (None: no channel axis).
+
+        >>> from minigrad.nn.sanity import cascading_randomization
+        >>> _ = mg.manual_seed(5)
+        >>> net = mg.nn.Sequential(mg.nn.Linear(4, 3), mg.nn.ReLU(), mg.nn.Linear(3, 2))
+        >>> x = np.random.default_rng(0).standard_normal((4, 4))
+        >>> result = cascading_randomization(net, x, target=0, methods=["gradient", "guided"], channel_axis=None)
+        >>> result["steps"], result["maps"]["guided"].shape          # (steps, N, 4)
+        (['trained', '2', '0'], (3, 4, 4))
+        >>> result["similarity"]["gradient"]["spearman_signed"][0].tolist()   # step 0: the trained model itself
+        [1.0, 1.0, 1.0, 1.0]
     """
     return _run(model, x, target, methods, layers, seed, init_fn, channel_axis, cascade=True)
 
 
 def independent_randomization(model, x, target, methods=None, layers=None, seed=0, init_fn=None, channel_axis=1):
-    """Like `cascading_randomization`, but step k re-initialises only the k-th layer from the top."""
+    """Like `cascading_randomization`, but step k re-initialises only the k-th layer from the top.
+
+    Tells which layer a map depends on; the cascade tells how far down the dependence reaches.
+
+        >>> from minigrad.nn.sanity import independent_randomization
+        >>> _ = mg.manual_seed(5)
+        >>> net = mg.nn.Sequential(mg.nn.Linear(4, 3), mg.nn.ReLU(), mg.nn.Linear(3, 2))
+        >>> x = np.random.default_rng(0).standard_normal((4, 4))
+        >>> result = independent_randomization(net, x, target=0, methods=["gradient"], channel_axis=None)
+        >>> result["steps"], result["similarity"]["gradient"]["spearman_signed"].shape    # (steps, N)
+        (['trained', '2', '0'], (3, 4))
+    """
     return _run(model, x, target, methods, layers, seed, init_fn, channel_axis, cascade=False)
 
 
@@ -213,7 +253,16 @@ def similarity(reference, maps, reference_abs=None, maps_abs=None):
 
 def summarize(result):
     """{method: {measure: {"mean": [per step], "std": [per step]}}}: averages over the examples
-    (nan entries, from constant maps, left out), ready for JSON."""
+    (nan entries, from constant maps, left out), ready for JSON.
+
+        >>> from minigrad.nn.sanity import cascading_randomization, summarize
+        >>> _ = mg.manual_seed(5)
+        >>> net = mg.nn.Sequential(mg.nn.Linear(4, 3), mg.nn.ReLU(), mg.nn.Linear(3, 2))
+        >>> x = np.random.default_rng(0).standard_normal((4, 4))
+        >>> summary = summarize(cascading_randomization(net, x, target=0, methods=["gradient"], channel_axis=None))
+        >>> summary["gradient"]["spearman_signed"]["mean"][0], summary["gradient"]["ssim"]   # no SSIM of 1-D maps
+        (1.0, {'mean': [None, None, None], 'std': [None, None, None]})
+    """
     out = {}
     for method, sims in result["similarity"].items():
         out[method] = {}

@@ -11,6 +11,8 @@ import numpy as np
 
 from ..tensor import Tensor, _wrap
 
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]  # Tensor is imported for isinstance, not exported
+
 
 def _grads(parameters):
     if isinstance(parameters, Tensor):

@@ -25,6 +25,23 @@ from .shape import concatenate
 EighResult = collections.namedtuple("EighResult", ["eigenvalues", "eigenvectors"])
 SVDResult = collections.namedtuple("SVDResult", ["U", "S", "Vh"])
 QRResult = collections.namedtuple("QRResult", ["Q", "R"])
+# numpy.linalg's result types and field names, so code written for numpy reads the same on tensors
+EighResult.__doc__ = """What `mg.linalg.eigh` returns: (eigenvalues, eigenvectors), as numpy.linalg.eigh.
+
+    >>> mg.linalg.eigh(mg.tensor([[2.0, 0.0], [0.0, 1.0]])).eigenvalues     # ascending
+    tensor([1., 2.])
+"""
+SVDResult.__doc__ = """What `mg.linalg.svd` returns: (U, S, Vh) with a = U @ diag(S) @ Vh, as numpy.linalg.svd.
+
+    >>> mg.linalg.svd(mg.tensor([[3.0, 0.0], [0.0, 4.0]])).S                # descending
+    tensor([4., 3.])
+"""
+QRResult.__doc__ = """What `mg.linalg.qr` returns: (Q, R) with a = Q @ R, as numpy.linalg.qr.
+
+    >>> q, r = mg.linalg.qr(mg.tensor([[3.0, 0.0], [4.0, 5.0]]))
+    >>> np.allclose((q @ r).data, [[3.0, 0.0], [4.0, 5.0]]), np.allclose(r.data, np.triu(r.data))
+    (True, True)
+"""
 
 
 def _record_packed(op, arrays, inputs, **attrs):

@@ -511,5 +511,9 @@ logical_and, logical_or, logical_xor = map(_compare, (np.logical_and, np.logical
 
 
 def sign(x):
-    """Elementwise sign as a constant (its derivative is 0 almost everywhere)."""
+    """Elementwise sign as a constant (its derivative is 0 almost everywhere).
+
+        >>> mg.sign(mg.tensor([-2.0, 0.0, 3.0], requires_grad=True))
+        tensor([-1.,  0.,  1.])
+    """
     return _wrap(np.sign(x.data))

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .. import rules
-from ..tensor import Node, Tensor, _live_views, _owner, _versions, _wrap, is_grad_enabled, record
+from ..tensor import Node, Tensor, _live_views, _owner, _wrap, is_grad_enabled, record
 from .elementwise import add, div, mul, sub
 from .shape import _is_basic, _key
 
@@ -57,7 +57,8 @@ def _rebase(x, new, what, region=None, aliases=None):
     # whether a later reshape of x is a view or a copy must not depend on grad mode)
     write_back = bool(views) or (new.data.strides != x.data.strides and x.data.flags.writeable)
     old = _wrap(x.data.copy() if write_back else x.data)
-    old.requires_grad, old._node, old._version = x.requires_grad, x._node, x._version
+    old.requires_grad, old._node = x.requires_grad, x._node
+    old._count, old._changed = x._count, x._changed  # the value as it was: the alias is no change
     bumped = x._version + 1  # earlier nodes that saved x itself must see that it changed
     op_node.inputs = tuple(old if t is x else t for t in op_node.inputs)
     new._node.prev = old  # nodes recorded before this change still mean the old value
@@ -78,7 +79,7 @@ def _alias(v, copy=False):
     old = _wrap(v.data.copy() if copy else v.data)
     old.requires_grad, old._node = v.requires_grad, v._node
     if not copy:  # sharing v's memory, it shares its version counter too
-        old._version, old._base = v._version, v._base
+        old._count, old._changed, old._base = v._count, v._changed, v._base
     return old
 
 
@@ -99,7 +100,6 @@ def _through_view(x, key, value, what):
         old = _alias(x, copy=True)
         node = value._node
         node.inputs = tuple(old if t is x else t for t in node.inputs)
-        node.versions = _versions(node.inputs)
         aliases = {id(x): old}
     if not any(r() is x for r in base._views or ()):
         raise RuntimeError(f"{what} inside a graph on a detached tensor (shape {x.shape}): it shares memory "
@@ -210,7 +210,14 @@ def setitem(x, key, value):
 
 
 def index_update(x, key, value):
-    """`x` with `x[key]` replaced by `value`, out of place (what `x[key] = value` records)."""
+    """`x` with `x[key]` replaced by `value`, out of place (what `x[key] = value` records).
+
+    Gradients flow to `x` outside `key` and to `value` inside it; `x` itself is unchanged.
+
+        >>> x = mg.tensor([1.0, 2.0, 3.0])
+        >>> mg.index_update(x, 1, mg.tensor(9.0)), x
+        (tensor([1., 9., 3.]), tensor([1., 2., 3.]))
+    """
     key = _key(key)
     if not _is_basic(key) and not (isinstance(key, np.ndarray) and key.dtype == bool):
         probe = np.zeros(x.shape, dtype=np.int64)

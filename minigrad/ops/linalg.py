@@ -185,6 +185,13 @@ def _inverse_transpose(op, a):
 
 
 SlogdetResult = collections.namedtuple("SlogdetResult", ["sign", "logabsdet"])
+SlogdetResult.__doc__ = """What `mg.linalg.slogdet` returns: det = sign * exp(logabsdet), as numpy.linalg.slogdet.
+
+The log keeps large determinants finite; only `logabsdet` is differentiable (the sign is piecewise constant).
+
+    >>> mg.linalg.slogdet(mg.tensor([[0.0, 2.0], [1.0, 0.0]]))
+    SlogdetResult(sign=tensor(-1.), logabsdet=tensor(0.69314718))
+"""
 
 
 def slogdet(a):

@@ -6,6 +6,8 @@ does (max_pool2d instead gives each window's gradient to its first maximum, as P
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import rules
@@ -40,10 +42,14 @@ def _expand(g, shape, axes, keepdims):
 
 
 def _expand_array(g, shape, axes, keepdims):
-    """`_expand` on ndarrays, for the array twins of the rules."""
-    if not keepdims:
+    """`_expand` on ndarrays, for the array twins of the rules: a filled array rather than a broadcast
+    view (np.broadcast_to costs ~4 us, the fill ~1 us below ~10^4 elements; a gradient becomes a full
+    array at the next op or at delivery anyway)."""
+    if not keepdims and g.ndim:
         g = g.reshape(_kept_shape(shape, axes))
-    return np.broadcast_to(g, shape)
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 def broadcast_to(x, shape):
@@ -114,7 +120,7 @@ def mean(x, axis=None, dtype=None, out=None, keepdims=False):
 
 
 def _inverse_count(x, axes):
-    n = int(np.prod([x.shape[a] for a in axes]))
+    n = math.prod(x.shape[a] for a in axes)  # np.prod of a list costs ~5 us
     return 1.0 / n if n else 0.0
 
 

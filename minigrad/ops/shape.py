@@ -117,7 +117,13 @@ def getitem_vjp_array(g, out, x, key):
 
 
 def scatter_add(g, key, shape):
-    """Zeros of `shape` with `g` added at `x[key]`; repeated integer indices accumulate."""
+    """Zeros of `shape` with `g` added at `x[key]`; repeated integer indices accumulate.
+
+    The gradient of indexing (`x[key]`), and the differentiable form of `np.add.at`.
+
+        >>> mg.scatter_add(mg.tensor([1.0, 2.0]), np.array([0, 0]), (3,))
+        tensor([3., 0., 0.])
+    """
     key = _key(key)
     return record("scatter_add", _scatter(g.data, key, shape), (g,), key=key)
 

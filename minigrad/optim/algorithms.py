@@ -12,7 +12,17 @@ from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
-    """p -= lr * d, d = g + wd*p; with momentum b = m*b + (1-dampening)*d, d = b (or d + m*b: Nesterov)."""
+    """p -= lr * d, d = g + wd*p; with momentum b = m*b + (1-dampening)*d, d = b (or d + m*b: Nesterov).
+
+        >>> p = mg.nn.Parameter([1.0, -2.0])
+        >>> opt = mg.optim.SGD([p], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (p * p).sum().backward()          # gradient 2p
+        ...     opt.step()
+        >>> p.data.round(4)                       # 1 - 0.1*2, then - 0.1*(0.9*2 + 1.6)
+        array([ 0.46, -0.92], dtype=float32)
+    """
 
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0, nesterov=False, *, dampening=0.0):
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -54,7 +64,16 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba) as PyTorch computes it; weight_decay adds wd*p to the gradient (L2)."""
+    """Adam (Kingma & Ba) as PyTorch computes it; weight_decay adds wd*p to the gradient (L2).
+
+    Each step is about lr per parameter whatever the gradient's scale, so one lr suits many models.
+
+        >>> p = mg.nn.Parameter([1.0, -2.0])
+        >>> opt = mg.optim.Adam([p], lr=0.1)
+        >>> (p * p).sum().backward(); opt.step()
+        >>> p.data.round(4)                       # the first step is lr against the gradient's sign
+        array([ 0.9, -1.9], dtype=float32)
+    """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
@@ -99,7 +118,17 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr*wd before the Adam step."""
+    """Adam with decoupled weight decay (Loshchilov & Hutter): p *= 1 - lr*wd before the Adam step.
+
+    Decoupled: the decay does not go through Adam's per-parameter scaling, so it shrinks every
+    weight by the same factor (with Adam's L2 weight_decay, large-gradient weights decay less).
+
+        >>> p = mg.nn.Parameter([1.0, -2.0])
+        >>> opt = mg.optim.AdamW([p], lr=0.1, weight_decay=0.5)
+        >>> (p * 0).sum().backward(); opt.step()  # a zero gradient: only the decay acts
+        >>> p.data.round(4)
+        array([ 0.95, -1.9 ], dtype=float32)
+    """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
         super().__init__(params, lr, betas, eps, weight_decay)

@@ -29,7 +29,24 @@ __all__ = ["LRScheduler", "LambdaLR", "StepLR", "CosineAnnealingLR", "OneCycleLR
 
 
 class LRScheduler:
-    """Base class: subclasses say how `get_lr()` follows from `last_epoch` and the current lrs."""
+    """Base class: subclasses say how `get_lr()` follows from `last_epoch` and the current lrs.
+
+    The base class does the bookkeeping (initial lrs, resuming, the optimizer's groups), so a new
+    schedule is one method.
+
+        >>> from minigrad.optim.lr_scheduler import LRScheduler
+        >>> class Halve(LRScheduler):
+        ...     def get_lr(self):
+        ...         return [base * 0.5 ** self.last_epoch for base in self.base_lrs]
+        >>> opt = mg.optim.SGD([mg.nn.Parameter([1.0])], lr=0.8)
+        >>> schedule, lrs = Halve(opt), []
+        >>> for epoch in range(3):
+        ...     opt.step()                        # (a training epoch)
+        ...     schedule.step()
+        ...     lrs.append(opt.param_groups[0]["lr"])
+        >>> lrs
+        [0.4, 0.2, 0.1]
+    """
 
     def __init__(self, optimizer, last_epoch=-1):
         if not isinstance(optimizer, Optimizer):

@@ -21,7 +21,7 @@ import minigrad as mg
 
 from ..engine import gradients
 from ..gradcheck import _verdict, compare, second_order
-from ..tensor import Tensor, _versions
+from ..tensor import Tensor, _owner
 from . import mirrors
 from .draw import NumpyDraw
 from .programs import STATS, Reject, draw_program, prepare
@@ -84,12 +84,10 @@ def _check_nodes(out, prog):
             continue
         ins = [mirrors._as_of(x, node.seq) if x._node is not None and x._node.seq > node.seq else x
                for x in node.inputs]  # as the op saw them (an in-place change since gave x a new node)
-        if _versions(ins) != node.versions:  # an input's memory changed in place since (outside the graph)
+        if any(_owner(x)._changed > node.seq for x in ins):  # changed in place since (outside the graph)
             STATS["nodes not rechecked: an input changed in place after the op"] += 1
             continue
-        owner = t if t._base is None else t._base
-        then = next((v for x, v in zip(ins, node.versions) if (x if x._base is None else x._base) is owner), 0)
-        if owner._version != then:  # the output's memory was written since (through a view, say)
+        if _owner(t)._changed > node.seq:  # the output's memory was written since (through a view, say)
             STATS["nodes not rechecked: the output changed in place after the op"] += 1
             continue
         xs = [x.data for x in ins]

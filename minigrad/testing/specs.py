@@ -36,6 +36,19 @@ def spec(op):
 
     `d` is a `Draw` (shapes, arrays, choices); `f` takes tensors and must record `op`. The
     registry-driven property tests and `python -m minigrad.check` then check its rule.
+
+        >>> from minigrad.testing import spec, check_rule, NumpyDraw
+        >>> @mg.primitive
+        ... def cube(a):
+        ...     return a ** 3
+        >>> @cube.defvjp
+        ... def cube_vjp(g, out, a):
+        ...     return (g * 3 * a * a,)
+        >>> @spec(cube.op)
+        ... def _(d):
+        ...     return cube, [d.array(d.shape())]
+        >>> check_rule(cube.op, NumpyDraw(0)), check_rule(cube.op, NumpyDraw(0), order=2)
+        (True, True)
     """
     def register(fn):
         SPECS[op] = fn
