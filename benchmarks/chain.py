@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import interleaved, optional, spread
+from .harness import interleaved, spread, with_peers
 
 N_OPS = 1000
 SIZE = 10
@@ -99,15 +99,8 @@ def mygrad_chain(mygrad):
 
 def contenders(peers=True):
     import minigrad as mg
-    out = {"minigrad": minigrad_chain(mg), "numpy": numpy_chain}
-    if peers:
-        for name, make in (("torch", torch_chain), ("autograd", autograd_chain), ("mygrad", mygrad_chain)):
-            lib = optional(name)
-            if lib is not None:
-                if name == "torch":
-                    lib.set_num_threads(1)
-                out[name] = make(lib)
-    return out
+    return with_peers({"minigrad": minigrad_chain(mg), "numpy": numpy_chain},
+                      (("torch", torch_chain), ("autograd", autograd_chain), ("mygrad", mygrad_chain)), peers)
 
 
 def agreement(impls, x, w, b, n_ops):

@@ -76,6 +76,19 @@ def optional(module):
         return None
 
 
+def with_peers(out, makers, peers=True):
+    """`out` plus, for each (library name, make) in `makers` whose library is installed, `make(lib)`;
+    PyTorch on one thread, as numpy's BLAS is."""
+    if peers:
+        for name, make in makers:
+            lib = optional(name)
+            if lib is not None:
+                if name == "torch":
+                    lib.set_num_threads(1)
+                out[name] = make(lib)
+    return out
+
+
 def blas_info():
     """What BLAS numpy runs on and with how many threads (threadpoolctl when installed)."""
     try:

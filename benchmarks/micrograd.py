@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import interleaved, optional, spread
+from .harness import interleaved, spread, with_peers
 
 N_POINTS, SIZES = 100, (2, 16, 16, 1)
 STEPS, LR, ALPHA = 100, 0.05, 1e-4
@@ -113,15 +113,8 @@ def autograd_train(autograd):
 
 def contenders(peers=True):
     import minigrad as mg
-    out = {"minigrad": minigrad_train(mg), "numpy": numpy_train}
-    if peers:
-        for name, make in (("torch", torch_train), ("autograd", autograd_train)):
-            lib = optional(name)
-            if lib is not None:
-                if name == "torch":
-                    lib.set_num_threads(1)
-                out[name] = make(lib)
-    return out
+    return with_peers({"minigrad": minigrad_train(mg), "numpy": numpy_train},
+                      (("torch", torch_train), ("autograd", autograd_train)), peers)
 
 
 def agreement(impls, X, y, params, steps):
