@@ -170,8 +170,7 @@ def test_outside_a_graph_minigrad_is_numpy(data):
         np.testing.assert_array_equal(_value(a), b, err_msg=f"array {j} after {seq[3]}")
 
 
-@pytest.mark.xfail(**F.XFAIL_WHILE_VIEWS_DIVERGE)
-@settings(max_examples=F.examples(300), phases=F.phases(F.views_diverge()))
+@settings(max_examples=F.examples(300))
 @given(st.data())
 def test_inside_a_graph_minigrad_is_numpy_and_torch_or_refuses(data):
     d = HypothesisDraw(data)

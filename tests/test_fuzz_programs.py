@@ -72,8 +72,7 @@ def test_random_programs(data):
     _run(data, views=False)
 
 
-@pytest.mark.xfail(**F.XFAIL_WHILE_VIEWS_DIVERGE)
-@settings(max_examples=F.examples(150), phases=F.phases(F.views_diverge()))
+@settings(max_examples=F.examples(150))
 @given(st.data())
 def test_random_programs_with_writes_through_views(data):
     _run(data, views=True)

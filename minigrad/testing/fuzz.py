@@ -255,42 +255,6 @@ def examples(n):
     return max(1, round(n * settings.default.max_examples / 25))
 
 
-def phases(expected_to_fail):
-    """Hypothesis phases: no shrinking or explaining for a test marked xfail on a known bug (a failure
-    is the expected outcome there; shrinking it would only spend the CI budget).
-
-    >>> len(phases(True)) < len(phases(False))
-    True
-    """
-    from hypothesis import Phase
-    every = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink, Phase.explain)
-    return every[:4] if expected_to_fail else every
-
-
-def views_diverge():
-    """Issue 15 defect 3: True while an in-place change of a view inside a graph silently fails to
-    reach its base (neither written through nor refused).
-
-    >>> views_diverge() in (True, False)
-    True
-    """
-    w = Tensor(np.ones(2), requires_grad=True)
-    base = Tensor(np.zeros(4)) * 1.0
-    v = base[1:3]
-    try:
-        v += w
-    except (RuntimeError, ValueError):
-        return False
-    return not np.array_equal(base.data, [0.0, 1.0, 1.0, 0.0])
-
-
-# keyword arguments of pytest.mark.xfail for the fuzzers that change views in place
-XFAIL_WHILE_VIEWS_DIVERGE = dict(
-    condition=views_diverge(), strict=True,
-    reason="issue 15 defect 3: in-place on a view inside a graph does not write through (being fixed on "
-           "the `edges` branch; the test turns strict by itself once the probe views_diverge() is False)")
-
-
 # name -> (still there?, does a failure message look like it?); each has an xfail reproducer in the tests.
 # Empty: "in-place op changing dtype refused" (float32 h *= float64 y in a graph) is fixed in ops/inplace.py.
 KNOWN_BUGS = {}
