@@ -7,7 +7,6 @@ refuses with a clear RuntimeError/ValueError, or every array (base and views) eq
 gradient equals PyTorch's (and float64 central differences). A silent divergence fails.
 """
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 
 import minigrad as mg
