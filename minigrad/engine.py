@@ -82,18 +82,17 @@ def sum_to(g, shape, op="?"):
     return g.reshape(shape) if g.shape != shape else g
 
 
-def _check_versions(node, out, reads, for_others, reads_out):
-    """Raise, naming it, if a value the rule reads changed in place since the op ran: an input
-    (`for_others`: the rule reads an input only for the other inputs' gradients) or the output."""
-    if reads:
-        read = rules.inputs_read(node.op)  # None: any input
-        for i, t in enumerate(node.inputs):
-            if read is not None and i not in read:
-                continue
-            owner = _owner(t)
-            if owner._changed > node.seq and not (
-                    for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
-                raise RuntimeError(_changed_message(node, f"input {i} (shape {t.shape})", owner))
+def _check_versions(node, out, read, for_others, reads_out):
+    """Raise, naming it, if a value the rule reads changed in place since the op ran: an input in
+    `read` (None: any; `for_others`: the rule reads an input only for the other inputs' gradients)
+    or the output."""
+    for i, t in enumerate(node.inputs):
+        if read is not None and i not in read:
+            continue
+        owner = _owner(t)
+        if owner._changed > node.seq and not (
+                for_others and not any(u.requires_grad for j, u in enumerate(node.inputs) if j != i)):
+            raise RuntimeError(_changed_message(node, f"input {i} (shape {t.shape})", owner))
     if reads_out and _owner(out)._changed > node.seq:
         raise RuntimeError(_changed_message(node, f"the output (shape {out.shape})", _owner(out)))
 
@@ -114,9 +113,9 @@ def _anomaly_check(node, grads):
 
 
 class _RulesInForce(dict):
-    """op -> (rule, its array twin or None, whether it reads input values, whether only for the other
-    inputs' gradients, whether it reads the output), looked up once per op per backward pass: the overrides in force cannot change
-    while the pass runs."""
+    """op -> (rule, its array twin or None, the inputs whose values it reads (None: any), whether only
+    for the other inputs' gradients, whether it reads the output), looked up once per op per backward
+    pass: the overrides in force cannot change while the pass runs."""
 
     def __init__(self, plain):
         super().__init__()
@@ -125,7 +124,7 @@ class _RulesInForce(dict):
     def __missing__(self, op):
         rule = rules.get(op)
         twin = rules.array_rule(op, rule) if self.plain else None
-        entry = self[op] = (rule, twin, rules.reads_values(op, rule), rules.reads_for_others(op, rule),
+        entry = self[op] = (rule, twin, rules.inputs_read(op, rule), rules.reads_for_others(op, rule),
                             rules.reads_out(twin if twin is not None else rule))
         return entry
 
@@ -171,10 +170,10 @@ def _propagate(roots, root_grads, keep, plain, retain_graph):
             if out._retain or out in keep:
                 kept[out] = g
             inputs = node.inputs
-            rule, twin, reads, for_others, reads_out = in_force[node.op]
+            rule, twin, read, for_others, reads_out = in_force[node.op]
             seq = node.seq
             if _last_change[0] > seq:  # something changed in place since the op ran
-                _check_versions(node, out, reads, for_others, reads_out)  # raises if the rule reads it
+                _check_versions(node, out, read, for_others, reads_out)  # raises if the rule reads it
             if twin is not None:  # no create_graph, the built-in rule in force: it costs numpy calls only
                 in_grads = twin(g, out.data, *inputs, **node.attrs)
                 if type(in_grads) is not tuple or len(in_grads) != len(inputs):

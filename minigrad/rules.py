@@ -13,9 +13,9 @@ import contextlib
 import contextvars
 
 _registry: dict = {}
-_shape_only: set = set()  # ops whose built-in rule reads only the shapes of its inputs, not values
 _for_others: set = set()  # ops whose built-in rule reads an input's value only for the others' gradients
 _reads: dict = {}         # op -> positions of the only inputs whose values its built-in rule reads
+                          # (empty: shapes only, `shape_only=True`); absent: any input
 _array_twins: dict = {}   # op -> (the rule it twins, the same VJP on ndarrays); see register_array
 _overrides = contextvars.ContextVar("minigrad_rule_overrides", default=None)
 presets: dict = {}
@@ -29,8 +29,9 @@ def register(op, rule=None, *, shape_only=False, replace=False, for_others=False
     does not refuse it. `for_others=True` says the rule reads an input's value only to compute the
     other inputs' gradients (mul, matmul: d(a*b)/db = a), so a change of that input matters only when
     another input requires grad. `reads=(i, ...)` says the rule reads the values of those inputs only
-    (div: g / b and -g / b * out never read a), so a change of any other input never matters. An op that already has a rule keeps it unless `replace=True` (replacing
-    changes the gradient for everyone; `override` swaps a rule inside a scope only).
+    (div: g / b and -g / b * out never read a), so a change of any other input never matters;
+    `shape_only=True` is `reads=()`. An op that already has a rule keeps it unless `replace=True`
+    (replacing changes the gradient for everyone; `override` swaps a rule inside a scope only).
 
     >>> from minigrad import rules
     >>> rules.register("exp", lambda g, out, x: (g,))
@@ -49,8 +50,9 @@ def register(op, rule=None, *, shape_only=False, replace=False, for_others=False
                          f"{getattr(old, '__qualname__', type(old).__name__)}); pass replace=True to replace "
                          f"it for everyone, or use mg.rules.override({op}=...) inside a with block")
     _registry[op] = rule
-    (_shape_only.add if shape_only else _shape_only.discard)(op)
     (_for_others.add if for_others else _for_others.discard)(op)
+    if shape_only:
+        reads = ()
     if reads is None:
         _reads.pop(op, None)
     else:
@@ -111,7 +113,7 @@ def reads_values(op, rule):
     >>> mg.rules.reads_values("add", mg.rules.builtin("add")), mg.rules.reads_values("exp", mg.rules.builtin("exp"))
     (False, True)
     """
-    return op not in _shape_only or rule is not _registry.get(op)
+    return inputs_read(op, rule) != frozenset()
 
 
 def reads_for_others(op, rule):
@@ -125,13 +127,16 @@ def reads_for_others(op, rule):
     return op in _for_others and rule is _registry.get(op)
 
 
-def inputs_read(op):
-    """The positions of the inputs whose values the rule in force for `op` may read (None: any).
+def inputs_read(op, rule=None):
+    """The positions of the inputs whose values `rule` (default: the rule in force for `op`) may read,
+    as a frozenset (empty: shapes only), or None for any input (always, for an override).
 
-    >>> sorted(inputs_read("div")), inputs_read("exp")
-    ([1], None)
+    >>> sorted(inputs_read("div")), inputs_read("exp"), inputs_read("add")
+    ([1], None, frozenset())
     """
-    return _reads.get(op) if get(op) is _registry.get(op) else None
+    if rule is None:
+        rule = get(op)
+    return _reads.get(op) if rule is _registry.get(op) else None
 
 
 _reads_out: dict = {}  # code object -> whether the function reads its second parameter

@@ -24,10 +24,10 @@ def _registries_left_as_found():
     a leaked rule without test data would fail later checks of every registered rule (the report's)."""
     from minigrad import rules
     from minigrad.testing import CASES, SPECS
-    saved = (dict(rules._registry), set(rules._shape_only), set(rules._for_others), dict(rules._array_twins),
+    saved = (dict(rules._registry), dict(rules._reads), set(rules._for_others), dict(rules._array_twins),
              dict(rules.presets), dict(SPECS), dict(CASES))
     yield
-    for live, old in zip((rules._registry, rules._shape_only, rules._for_others, rules._array_twins, rules.presets,
+    for live, old in zip((rules._registry, rules._reads, rules._for_others, rules._array_twins, rules.presets,
                           SPECS, CASES), saved):
         live.clear()
         live.update(old)
