@@ -30,10 +30,7 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov))
 
-    def _validate(self, group):
-        super()._validate(group)
-        if not group["momentum"] >= 0:
-            raise ValueError(f"SGD: invalid momentum={group['momentum']} (must be >= 0)")
+    _nonnegative = ("weight_decay", "momentum")
 
     def _update(self, p, g, group):
         lr, m, damp = group["lr"], group["momentum"], group["dampening"]
@@ -78,13 +75,13 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay))
 
+    _nonnegative = ("weight_decay", "eps")
+
     def _validate(self, group):
         super()._validate(group)
         b1, b2 = group["betas"]
         if not (0 <= b1 < 1 and 0 <= b2 < 1):
             raise ValueError(f"{type(self).__name__}: invalid betas={group['betas']} (each must be in [0, 1))")
-        if not group["eps"] >= 0:
-            raise ValueError(f"{type(self).__name__}: invalid eps={group['eps']} (must be >= 0)")
 
     def _decay(self, p, g, group, bufs):
         return self._decayed(p, g, group["weight_decay"], bufs[1])
@@ -157,11 +154,7 @@ class RMSprop(Optimizer):
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered))
 
-    def _validate(self, group):
-        super()._validate(group)
-        for key in ("alpha", "eps", "momentum"):
-            if not group[key] >= 0:
-                raise ValueError(f"RMSprop: invalid {key}={group[key]} (must be >= 0)")
+    _nonnegative = ("weight_decay", "alpha", "eps", "momentum")
 
     def _update(self, p, g, group):
         alpha, eps, m = group["alpha"], group["eps"], group["momentum"]
@@ -218,11 +211,7 @@ class Adagrad(Optimizer):
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps))
 
-    def _validate(self, group):
-        super()._validate(group)
-        for key in ("lr_decay", "initial_accumulator_value", "eps"):
-            if not group[key] >= 0:
-                raise ValueError(f"Adagrad: invalid {key}={group[key]} (must be >= 0)")
+    _nonnegative = ("weight_decay", "lr_decay", "initial_accumulator_value", "eps")
 
     def _update(self, p, g, group):
         tmp, dec = self._buffers(p, 2)

@@ -60,11 +60,14 @@ class Optimizer:
         full["params"] = params
         self.param_groups.append(full)
 
+    _nonnegative = ("weight_decay",)  # hyperparameters that must be >= 0 (subclasses add theirs)
+
     def _validate(self, group):
         if not group.get("lr", 0) >= 0:
             raise ValueError(f"{type(self).__name__}: invalid learning rate lr={group['lr']} (must be >= 0)")
-        if not group.get("weight_decay", 0) >= 0:
-            raise ValueError(f"{type(self).__name__}: invalid weight_decay={group['weight_decay']} (must be >= 0)")
+        for key in self._nonnegative:
+            if not group.get(key, 0) >= 0:
+                raise ValueError(f"{type(self).__name__}: invalid {key}={group[key]} (must be >= 0)")
 
     def zero_grad(self):
         """Set every parameter's .grad to None."""
