@@ -102,17 +102,6 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return y.reshape(y.shape[:2] + (y.shape[3],))
 
 
-def _source_index(n, before, after, mode):
-    """For each position of an axis of size n padded by (before, after), the position it copies."""
-    j = np.arange(-before, n + after)
-    if mode == "reflect":
-        j = np.abs(j)
-        return np.where(j > n - 1, 2 * (n - 1) - j, j)
-    if mode == "replicate":
-        return np.clip(j, 0, n - 1)
-    return j % n  # circular
-
-
 def pad(input, pad, mode="constant", value=0.0):  # noqa: A002 - PyTorch's names
     """PyTorch's F.pad: `pad` = (last_before, last_after, second_last_before, ...), non-negative;
     mode "constant" (with `value`), "reflect", "replicate" or "circular".
@@ -129,8 +118,9 @@ def pad(input, pad, mode="constant", value=0.0):  # noqa: A002 - PyTorch's names
     if min(pad, default=0) < 0:
         raise ValueError(f"pad: negative padding {pad} is not supported")
     sides = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)]  # last axis first
+    widths = [(0, 0)] * (x.ndim - len(sides)) + sides[::-1]
     if mode == "constant":
-        return ops.pad(x, [(0, 0)] * (x.ndim - len(sides)) + sides[::-1], value=value)
+        return ops.pad(x, widths, value=value)
     if mode not in ("reflect", "replicate", "circular"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', got {mode!r}")
     if len(sides) > x.ndim - 1 and mode != "constant":
@@ -142,6 +132,4 @@ def pad(input, pad, mode="constant", value=0.0):  # noqa: A002 - PyTorch's names
         limit = n - 1 if mode == "reflect" else n
         if max(a, b) > limit:
             raise ValueError(f"pad: {mode} padding {(a, b)} of axis {axis} must be at most {limit} for its size {n}")
-        if a or b:
-            x = x[(slice(None),) * axis + (_source_index(n, a, b, mode),)]
-    return x
+    return ops.pad(x, widths, mode=mode)  # numpy's reflect, edge and wrap are PyTorch's three modes
