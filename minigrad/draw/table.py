@@ -79,7 +79,7 @@ def tape_table(*outputs, precision=4):
         raise TypeError("tape_table: give one or more Tensors, e.g. mg.tape_table(loss)")
     if not any(r.requires_grad for r in roots):
         raise ValueError("tape_table: nothing was recorded (no input requires grad, or it ran under no_grad)")
-    entries = sorted(engine._tape(roots), key=lambda e: e[0])  # (seq, node, output), in execution order
+    entries = engine._tape(roots)[::-1]  # (seq, node, output), latest first: reversed, the order they ran
     leaves, seen = [], set()
     for _, node, _ in entries:
         for t in node.inputs:
