@@ -217,6 +217,36 @@ def test_manual_seed_makes_init_reproducible():
     assert not np.array_equal(a, nn.Linear(4, 4).weight.data)
 
 
+@pytest.mark.parametrize("fill", ["uniform", "normal"])
+@pytest.mark.parametrize("shape", [(), (3,), (700, 300), (300, 700)])
+def test_random_fills_are_one_draw_of_the_whole_shape(fill, shape):
+    # filled in blocks of rows, but the values (and the generator's state after) are exactly
+    # those of a single draw of the whole shape
+    t = mg.tensor(np.zeros(shape, np.float32)[..., ::-1].T if len(shape) == 2 else np.zeros(shape, np.float32))
+    mg.manual_seed(5)
+    if fill == "uniform":
+        nn.init.uniform_(t, -0.3, 0.7)
+        want = np.random.default_rng(5).uniform(-0.3, 0.7, size=t.shape)
+    else:
+        nn.init.normal_(t, 0.1, 2.0)
+        want = np.random.default_rng(5).normal(0.1, 2.0, size=t.shape)
+    np.testing.assert_array_equal(t.data, want.astype(np.float32))
+    assert t._version == 1
+
+
+def test_initialising_a_large_layer_makes_no_temporary_of_its_size():
+    import tracemalloc
+    w = mg.tensor(np.zeros((2000, 1000), np.float32))  # 8 MB; one float64 draw of it: 16 MB
+    tracemalloc.start()
+    try:
+        nn.init.kaiming_uniform_(w)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 2e6, peak
+    assert 0 < np.abs(w.data).max() <= np.sqrt(6 / 1000)
+
+
 def test_linear_gradient_matches_finite_differences_with_and_without_bias():
     rng = np.random.default_rng(0)
     x, W, b = rng.standard_normal((3, 4)), rng.standard_normal((2, 4)), rng.standard_normal(2)
