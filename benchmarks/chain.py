@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import lean_tape
 from .harness import interleaved, spread, with_peers
 
 N_OPS = 1000
@@ -97,9 +98,21 @@ def mygrad_chain(mygrad):
     return run
 
 
+def lean_chain(x, w, b, n_ops):
+    """The same chain on the check-free tape of `lean_tape` (the floor for a Python engine)."""
+    xt = lean_tape.leaf(x.copy(), requires_grad=True)
+    wt, bt = lean_tape.leaf(w), lean_tape.leaf(b)
+    y = xt
+    for _ in range(n_ops // 4):
+        y = (y * wt + bt).tanh().sin()
+    total = y.sum()
+    total.backward()
+    return float(total.data), xt.grad
+
+
 def contenders(peers=True):
     import minigrad as mg
-    return with_peers({"minigrad": minigrad_chain(mg), "numpy": numpy_chain},
+    return with_peers({"minigrad": minigrad_chain(mg), "numpy": numpy_chain, "lean tape": lean_chain},
                       (("torch", torch_chain), ("autograd", autograd_chain), ("mygrad", mygrad_chain)), peers)
 
 
