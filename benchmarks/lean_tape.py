@@ -89,3 +89,28 @@ def _backward(root):
             else:
                 prev = grads.get(x)
                 grads[x] = gx if prev is None else prev + gx
+
+
+class Bare:
+    """The thinnest wrapper an engine can return from an op: one slot, nothing checked or recorded.
+    Under no_grad this is the floor (the `nograd` workload): one Python object per op."""
+
+    __slots__ = ("data",)
+
+    def __mul__(self, other):
+        return bare(self.data * other.data)
+
+    def __add__(self, other):
+        return bare(self.data + other.data)
+
+    def tanh(self):
+        return bare(np.tanh(self.data))
+
+    def sin(self):
+        return bare(np.sin(self.data))
+
+
+def bare(data):
+    t = Bare.__new__(Bare)
+    t.data = data
+    return t

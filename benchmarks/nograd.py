@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import lean_tape
 from .chain import SIZE, make_problem
 from .harness import interleaved, optional, spread
 
@@ -36,6 +37,14 @@ def minigrad_forward(mg):
     return run
 
 
+def bare_forward(x, w, b, n_ops):
+    """The same chain through the thinnest possible wrapper (`lean_tape.Bare`): the floor."""
+    y, wt, bt = lean_tape.bare(x), lean_tape.bare(w), lean_tape.bare(b)
+    for _ in range(n_ops // 4):
+        y = (y * wt + bt).tanh().sin()
+    return y.data
+
+
 def torch_forward(torch):
     def run(x, w, b, n_ops):
         with torch.no_grad():
@@ -51,7 +60,7 @@ def run(quick=False, peers=True):
     import minigrad as mg
     x, w, b = make_problem()
     n_ops = 40 if quick else N_OPS
-    impls = {"minigrad": minigrad_forward(mg), "numpy": numpy_forward}
+    impls = {"minigrad": minigrad_forward(mg), "numpy": numpy_forward, "bare wrapper": bare_forward}
     torch = optional("torch") if peers else None
     if torch is not None:
         torch.set_num_threads(1)
