@@ -218,20 +218,24 @@ def test_manual_seed_makes_init_reproducible():
 
 
 @pytest.mark.parametrize("fill", ["uniform", "normal"])
-@pytest.mark.parametrize("shape", [(), (3,), (700, 300), (300, 700)])
-def test_random_fills_are_one_draw_of_the_whole_shape(fill, shape):
+@pytest.mark.parametrize("shape,order", [((), "C"), ((3,), "C"), ((700, 300), "C"), ((300, 700), "F"),
+                                         ((40, 30, 70), "F")])
+def test_random_fills_are_one_draw_of_the_whole_shape(fill, shape, order):
     # filled in blocks of rows, but the values (and the generator's state after) are exactly
-    # those of a single draw of the whole shape
-    t = mg.tensor(np.zeros(shape, np.float32)[..., ::-1].T if len(shape) == 2 else np.zeros(shape, np.float32))
+    # those of a single draw of the whole shape, whatever the memory layout (Linear's is "F")
+    t = mg.Tensor(np.zeros(shape, np.float32, order=order))
     mg.manual_seed(5)
     if fill == "uniform":
         nn.init.uniform_(t, -0.3, 0.7)
-        want = np.random.default_rng(5).uniform(-0.3, 0.7, size=t.shape)
+        ref = np.random.default_rng(5)
+        want = ref.uniform(-0.3, 0.7, size=t.shape)
     else:
         nn.init.normal_(t, 0.1, 2.0)
-        want = np.random.default_rng(5).normal(0.1, 2.0, size=t.shape)
+        ref = np.random.default_rng(5)
+        want = ref.normal(0.1, 2.0, size=t.shape)
     np.testing.assert_array_equal(t.data, want.astype(np.float32))
     assert t._version == 1
+    assert nn.init.generator().random() == ref.random()  # the stream goes on where one draw leaves it
 
 
 def test_initialising_a_large_layer_makes_no_temporary_of_its_size():
