@@ -444,6 +444,29 @@ def test_writes_through_reversed_fancy_and_zero_dimensional_views():
     assert mg.gradcheck(f, w0) and mg.gradgradcheck(f, w0)
 
 
+@pytest.mark.parametrize("key", [np.array([True, True, False]), np.array([0, 1])])
+def test_an_assigned_value_overlapping_its_target_is_read_before_writing(key):
+    # a[:, 1][key] = a[0]: the value shares memory with the elements written. numpy's index-array
+    # assignment through that strided view writes element by element and reads a[0, 1] after
+    # overwriting it; minigrad reads the whole value first, with or without a graph (found by the
+    # view fuzzer: grad mode gave the copy-first values, no_grad numpy's)
+    x0 = np.arange(6.0).reshape(3, 2) + 0.5
+    want = x0.copy()
+    want[[0, 1], 1] = x0[0]
+
+    def f(x):
+        a = x * 1.0
+        col = a[..., -1]
+        col[key] = a[0]
+        return a
+
+    for requires_grad in (False, True):
+        np.testing.assert_array_equal(f(mg.tensor(x0, requires_grad=requires_grad)).data, want)
+    with mg.no_grad():
+        np.testing.assert_array_equal(f(mg.tensor(x0, requires_grad=True)).data, want)
+    assert mg.gradcheck(f, x0) and mg.gradgradcheck(f, x0)
+
+
 def test_changing_a_factor_that_no_gradient_needs_is_not_refused():
     w = mg.tensor([1.0, 2.0], requires_grad=True)
     h = mg.stack([w * 1.0, w * 3.0])

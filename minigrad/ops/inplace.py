@@ -200,8 +200,14 @@ def setitem(x, key, value):
         if x._base is not None:
             return _through_view(x, key, value, "item assignment")
         return _rebase(x, index_update(x, key, value), "item assignment", _region(x, key))
+    value = value.data if isinstance(value, Tensor) else value
+    if isinstance(value, np.ndarray) and np.may_share_memory(x.data, value):
+        # read before writing, as the recorded path (index_update) does: numpy copies an overlapping
+        # value for slices but not always for an index array through a strided view, where it writes
+        # element by element and later elements read values it has just written
+        value = value.copy()
     try:
-        x.data[key] = value.data if isinstance(value, Tensor) else value
+        x.data[key] = value
     except (ValueError, IndexError) as e:
         raise type(e)(f"x[{key!r}] = value of shape {np.shape(value)} on a tensor of shape {x.shape}: {e}") from None
     _owner(x)._version += 1

@@ -257,6 +257,9 @@ class _InPlace:
             # then saves the copy, not the memory that later steps may change, as minigrad's op does)
             v = v.clone()
             run.cloned = True
+        elif run.B is _NP and self.form == "=" and np.may_share_memory(x, v):
+            v = v.copy()  # minigrad reads an overlapping value before writing; numpy's index-array
+            # assignment through a strided view may not (it reads values it has just written)
         if self.form == "=":
             x[run.B.key(self.key)] = v.to(x.dtype) if run.B.name == "torch" else v  # numpy casts to x's dtype
         else:
