@@ -38,11 +38,14 @@ class Mismatch(AssertionError):
     """
 
 
-def _close(what, got, want, rtol, atol_scale, prog):
+def _close(what, got, want, rtol, atol_scale, prog, magnitude=0.0):
+    """Elementwise closeness; the absolute tolerance grows with the largest |want| and with
+    `magnitude`, the size of the values the result was computed from (a derivative that cancels to
+    0 keeps rounding noise of that size: two exact methods then differ by noise, not by a bug)."""
     got, want = np.asarray(got), np.asarray(want)
     if got.shape != want.shape:
         raise Mismatch(f"{what}: shape {got.shape} vs {want.shape}\n{prog!r}")
-    atol = atol_scale * (1.0 + float(np.max(np.abs(want), initial=0.0, where=np.isfinite(want))))
+    atol = atol_scale * (1.0 + max(magnitude, float(np.max(np.abs(want), initial=0.0, where=np.isfinite(want)))))
     bad = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
         j = np.unravel_index(np.argmax(bad), bad.shape)
@@ -60,6 +63,12 @@ def _same_dtypes(what, run, ref, prog):
 def _env_close(what, run, ref, rtol, atol, prog):
     for j, (a, b) in enumerate(zip(run.env, ref.env)):
         _close(f"{what}: v{j}", _value(a), _value(b), rtol, atol, prog)
+
+
+def _magnitude(run):
+    """The largest finite |value| the program computed (its leaves and every step)."""
+    return max((float(np.max(np.abs(a), initial=0.0, where=np.isfinite(a)))
+                for a in (np.asarray(_value(v)) for v in run.env) if a.dtype.kind in "fc"), default=0.0)
 
 
 def _grads(out, xs, vs):
@@ -232,13 +241,14 @@ def _against_torch(torch, prog, run, leaves, grads, hvps, vs):
         return
     _env_close("values vs torch", run, ref, 1e-10, 1e-10, prog)
     quirk = _torch_second_order_quirk(run, any(h is not None and bool(torch.isnan(h).any()) for h in hv))
+    size = _magnitude(run)
     for i in range(len(leaves)):
-        _close(f"gradient of x{i} vs torch", grads[i], _value(gs[i]), 1e-8, 1e-10, prog)
+        _close(f"gradient of x{i} vs torch", grads[i], _value(gs[i]), 1e-8, 1e-10, prog, size)
         if quirk:
             STATS[f"torch Hessian not compared: {quirk}"] += 1
             continue
         want = np.zeros_like(leaves[i]) if hv[i] is None else _value(hv[i])
-        _close(f"Hessian-vector product of x{i} vs torch", hvps[i], want, 1e-8, 1e-10, prog)
+        _close(f"Hessian-vector product of x{i} vs torch", hvps[i], want, 1e-8, 1e-10, prog, size)
     STATS["programs checked against torch"] += 1
 
 
