@@ -115,7 +115,37 @@ class _Run:
     def __init__(self, backend, mixed, reference=None):
         self.B, self.mixed, self.reference = backend, mixed, reference
         self.env, self.calls = [], {}
+        self.layouts = {}  # minigrad: step -> element strides of a result that owns its memory
         self.cloned = False  # torch: an in-place operand overlapping its target had to be copied
+
+
+def _layout(out):
+    """The element strides of minigrad's result when it owns its memory (no element twice), else None."""
+    a = out.data
+    if out._base is not None or any(st < 0 or (st == 0 and n > 1) for st, n in zip(a.strides, a.shape)):
+        return None
+    return tuple(st // a.itemsize for st in a.strides)
+
+
+def _laid_out(run, value, strides):
+    """A numpy or torch `value` laid out in memory as minigrad's result was (`strides`; None: as it
+    is). The backends (and the mirrors of spec calls) lay out some results differently, and a later
+    reshape is then a view in one and a copy in another: later in-place steps would reach it in one
+    only."""
+    if strides is None or run.B is _MG:
+        return value
+    if run.B is _NP:
+        if tuple(st // value.itemsize for st in value.strides) == strides:
+            return value
+        size = 1 + sum((n - 1) * st for n, st in zip(value.shape, strides)) if value.size else 0
+        out = np.lib.stride_tricks.as_strided(np.empty(size, value.dtype), value.shape,
+                                              [st * value.itemsize for st in strides])
+        out[...] = value
+        return out
+    if tuple(value.stride()) == strides:
+        return value
+    import torch
+    return torch.empty_strided(tuple(value.shape), strides, dtype=value.dtype).copy_(value)
 
 
 class _Leaf:
@@ -209,7 +239,12 @@ class _Binary:
         self.src, self.form, self.adapt = src, form, adapt
 
     def __call__(self, run, leaves):
-        return self.FORMS[self.form](run.env[self.src], self.adapt(run, run.env[self.adapt.src]))
+        out = self.FORMS[self.form](run.env[self.src], self.adapt(run, run.env[self.adapt.src]))
+        if run.B is _MG:
+            run.layouts[len(run.env)] = _layout(out)
+        elif run.B.name == "torch":  # numpy's operators lay out as minigrad's (the same calls)
+            out = _laid_out(run, out, run.reference.layouts.get(len(run.env)))
+        return out
 
     def __repr__(self):
         return f"v{self.src} {self.form} {self.adapt}"
@@ -228,17 +263,12 @@ class _Call:
             # the tape as the call left it: a later in-place step gives `out` a new node (and value)
             snapshot = _wrap(out.data.copy())  # (an untracked in-place step changes the array itself)
             snapshot._node, snapshot.requires_grad = out._node, out.requires_grad
-            # whether the result owns C-ordered memory (so that a later reshape of it is a view)
-            run.calls[self.index] = (snapshot, xs, out._base is None and out.data.flags.c_contiguous)
+            run.calls[self.index] = (snapshot, xs, _layout(out))  # (whether a later reshape is a view)
             return out
-        out, mg_xs, c_owned = run.reference.calls[self.index]
+        out, mg_xs, layout = run.reference.calls[self.index]
         mirror = (mirrors.numpy_mirror if run.B is _NP else run.mirror)
         value = mirrors.replay([out], {id(t): x for t, x in zip(mg_xs, xs)}, mirror, run.B.const)[0]
-        if run.B.name == "torch" and c_owned:
-            # minigrad's result owns C-ordered memory, so a later reshape is a view of it; torch's (its
-            # cholesky's is column-major, say) must be laid out alike for views to alias alike
-            value = value.contiguous()
-        return value
+        return _laid_out(run, value, layout)  # a mirror's result may be C-ordered where minigrad's is not
 
     def __repr__(self):
         return f"{self.op}({', '.join('const' if isinstance(a, np.ndarray) else repr(a) for a in self.inputs)})"
