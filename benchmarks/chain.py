@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import lean_tape
-from .harness import interleaved, spread, with_peers
+from .harness import interleaved, timings, with_peers
 
 N_OPS = 1000
 SIZE = 10
@@ -147,20 +147,12 @@ def run(quick=False, peers=True):
     calls = {name: (lambda fn=fn: fn(x, w, b, n_ops)) for name, fn in impls.items()}
     calls["minigrad forward"] = lambda: forward_only(mg, x, w, b, n_ops)
     med, samples, cpu = interleaved(calls, rounds)
-    us = {name: t / n_ops * 1e6 for name, t in med.items()}
-    cpu_us = {name: t / n_ops * 1e6 for name, t in cpu.items()}
     return {
         "title": f"chain of {n_ops} elementwise ops on ({SIZE},) float64 + backward",
         "unit": "us/op",
-        "minigrad": us["minigrad"],
-        "numpy": us["numpy"],
-        "ratio": us["minigrad"] / us["numpy"],
+        **timings(med, samples, cpu, 1e6 / n_ops, "us", others=("minigrad forward",)),
         "target": {"peer": "torch", "ratio": 0.6, "also": "faster than autograd and mygrad"},
-        "minigrad_forward_only": us["minigrad forward"],
-        "peers": {k: v for k, v in us.items() if k not in ("minigrad", "numpy", "minigrad forward")},
-        "cpu_us": cpu_us,
-        "cpu_ratio": cpu_us["minigrad"] / cpu_us["numpy"],
-        "spread_us": {k: [t / n_ops * 1e6 for t in spread(s)] for k, s in samples.items()},
+        "minigrad_forward_only": med["minigrad forward"] * 1e6 / n_ops,
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds, "ops": n_ops,
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import lean_tape
-from .harness import interleaved, spread, with_peers
+from .harness import interleaved, timings, with_peers
 
 N_OPS = 1000
 SIZE = 10
@@ -117,19 +117,11 @@ def run(quick=False, peers=True):
     agree = agreement(impls, x, n_ops)
     rounds = 2 if quick else 30
     med, samples, cpu = interleaved({name: (lambda fn=fn: fn(x, n_ops)) for name, fn in impls.items()}, rounds)
-    us = {name: t / n_ops * 1e6 for name, t in med.items()}
-    cpu_us = {name: t / n_ops * 1e6 for name, t in cpu.items()}
     return {
         "title": f"chain of {n_ops} elementwise ops with Python-scalar operands on ({SIZE},) float64 + backward",
         "unit": "us/op",
-        "minigrad": us["minigrad"],
-        "numpy": us["numpy"],
-        "ratio": us["minigrad"] / us["numpy"],
+        **timings(med, samples, cpu, 1e6 / n_ops, "us"),
         "target": {"peer": "torch", "ratio": TARGET_VS_TORCH},
-        "peers": {k: v for k, v in us.items() if k not in ("minigrad", "numpy")},
-        "cpu_us": cpu_us,
-        "cpu_ratio": cpu_us["minigrad"] / cpu_us["numpy"],
-        "spread_us": {k: [t / n_ops * 1e6 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds, "ops": n_ops,
     }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .harness import MinigradStep, interleaved, optional, spread
+from .harness import MinigradStep, interleaved, optional, timings
 
 N, SIDE, K, C1, C2, CLASSES = 32, 64, 5, 16, 32, 4
 FLAT = C2 * 13 * 13
@@ -178,23 +178,15 @@ def run(quick=False, peers=True):
     rounds = 1 if quick else 12
     med, samples, cpu = interleaved({name: (lambda impl=impl: impl.step(x, y)) for name, impl in impls.items()},
                                rounds, warmup=0 if quick else 1)
-    ms = {name: t * 1e3 for name, t in med.items()}
-    cpu_ms = {name: t * 1e3 for name, t in cpu.items()}
     result = {
         "title": f"CNN 1x{SIDE}x{SIDE} -> conv{K}x{C1} -> pool2 -> conv{K}x{C2} -> pool2 -> linear {CLASSES}, "
                  f"batch {N}, float32: training step",
         "unit": "ms/step",
-        "minigrad": ms.get("minigrad"),
-        "numpy": ms["numpy"],
-        "ratio": ms["minigrad"] / ms["numpy"] if "minigrad" in ms else None,
+        **timings(med, samples, cpu, 1e3, "ms"),
         "target": 1.0,
-        "peers": {k: v for k, v in ms.items() if k not in ("minigrad", "numpy")},
-        "cpu_ms": cpu_ms,
-        "cpu_ratio": cpu_ms["minigrad"] / cpu_ms["numpy"] if "minigrad" in cpu_ms else None,
-        "spread_ms": {k: [t * 1e3 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds,
     }
-    if "minigrad" not in ms:
+    if result["minigrad"] is None:
         result["note"] = "skipped minigrad: mg.nn.Conv2d / MaxPool2d are not available in this checkout"
     return result

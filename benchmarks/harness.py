@@ -67,6 +67,25 @@ def spread(samples):
     return q[0], q[2]
 
 
+def timings(med, samples, cpu, scale, unit, others=()):
+    """The timing keys every workload reports, from `interleaved`'s seconds times `scale` (1e3: ms;
+    1e6 / n: us per op or step): minigrad and numpy and their ratio, the peers (every other
+    contender but `others`), and each contender's CPU time and spread, as `cpu_<unit>` and
+    `spread_<unit>`. A contender that did not run (minigrad without conv layers) gives None."""
+    wall = {name: t * scale for name, t in med.items()}
+    cpu = {name: t * scale for name, t in cpu.items()}
+    mine = wall.get("minigrad")
+    return {
+        "minigrad": mine,
+        "numpy": wall["numpy"],
+        "ratio": None if mine is None else mine / wall["numpy"],
+        "peers": {k: v for k, v in wall.items() if k not in ("minigrad", "numpy", *others)},
+        f"cpu_{unit}": cpu,
+        "cpu_ratio": cpu["minigrad"] / cpu["numpy"] if "minigrad" in cpu else None,
+        f"spread_{unit}": {name: [t * scale for t in spread(s)] for name, s in samples.items()},
+    }
+
+
 def optional(module):
     """Import a peer library if it is installed, else None (peers are never required)."""
     import importlib

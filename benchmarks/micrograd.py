@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import interleaved, spread, with_peers
+from .harness import interleaved, timings, with_peers
 
 N_POINTS, SIZES = 100, (2, 16, 16, 1)
 STEPS, LR, ALPHA = 100, 0.05, 1e-4
@@ -137,20 +137,12 @@ def run(quick=False, peers=True):
     rounds = 2 if quick else 15
     med, samples, cpu = interleaved({name: (lambda fn=fn: fn(X, y, params, steps)) for name, fn in impls.items()},
                                     rounds)
-    us = {name: t / steps * 1e6 for name, t in med.items()}
-    cpu_us = {name: t / steps * 1e6 for name, t in cpu.items()}
     return {
         "title": f"micrograd's demo: MLP {'-'.join(map(str, SIZES))} (ReLU, max-margin + L2) on {N_POINTS} "
                  f"two-moons points, float64, {steps} SGD steps",
         "unit": "us/step",
-        "minigrad": us["minigrad"],
-        "numpy": us["numpy"],
-        "ratio": us["minigrad"] / us["numpy"],
+        **timings(med, samples, cpu, 1e6 / steps, "us"),
         "target": {"peer": "torch", "ratio": 1.0},
-        "peers": {k: v for k, v in us.items() if k not in ("minigrad", "numpy")},
-        "cpu_us": cpu_us,
-        "cpu_ratio": cpu_us["minigrad"] / cpu_us["numpy"],
-        "spread_us": {k: [t / steps * 1e6 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds, "steps": steps,
     }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .harness import MinigradStep, interleaved, optional, spread
+from .harness import MinigradStep, interleaved, optional, timings
 
 N, D, H, C = 64, 4096, 300, 6
 LR = 0.01
@@ -175,19 +175,11 @@ def run(quick=False, peers=True):
     rounds, number = (2, 1) if quick else (40, 3)
     med, samples, cpu = interleaved({name: (lambda impl=impl: impl.step(x, y)) for name, impl in impls.items()},
                                rounds, number)
-    ms = {name: t * 1e3 for name, t in med.items()}
-    cpu_ms = {name: t * 1e3 for name, t in cpu.items()}
     return {
         "title": f"face MLP {D}-{H}-{C}, batch {N}, float32: forward + backward + SGD",
         "unit": "ms/step",
-        "minigrad": ms["minigrad"],
-        "numpy": ms["numpy"],
-        "ratio": ms["minigrad"] / ms["numpy"],
+        **timings(med, samples, cpu, 1e3, "ms"),
         "target": 1.05,
-        "peers": {k: v for k, v in ms.items() if k not in ("minigrad", "numpy")},
-        "cpu_ms": cpu_ms,
-        "cpu_ratio": cpu_ms["minigrad"] / cpu_ms["numpy"] if "minigrad" in cpu_ms else None,
-        "spread_ms": {k: [t * 1e3 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds, "calls_per_round": number,
     }

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import lean_tape
 from .chain import SIZE, make_problem
-from .harness import interleaved, optional, spread
+from .harness import interleaved, optional, timings
 
 N_OPS = 1000
 LARGE = 10_000  # a second size, where numpy's own work is ~20x larger per call
@@ -72,23 +72,14 @@ def run(quick=False, peers=True):
     calls = {name: (lambda fn=fn: fn(x, w, b, n_ops)) for name, fn in impls.items()}
     calls.update({f"{name} {LARGE}": (lambda fn=fn: fn(*big, n_ops)) for name, fn in impls.items()})
     med, samples, cpu = interleaved(calls, rounds)
-    us = {name: t / n_ops * 1e6 for name, t in med.items()}
-    cpu_us = {name: t / n_ops * 1e6 for name, t in cpu.items()}
-    large = {name: us[f"{name} {LARGE}"] for name in impls}
+    large = {name: med.pop(f"{name} {LARGE}") * 1e6 / n_ops for name in impls}
     for name in impls:
-        for d in (us, cpu_us):
-            del d[f"{name} {LARGE}"]
+        del cpu[f"{name} {LARGE}"]
     return {
         "title": f"forward only under no_grad: {n_ops} elementwise ops on ({SIZE},) float64",
         "unit": "us/op",
-        "minigrad": us["minigrad"],
-        "numpy": us["numpy"],
-        "ratio": us["minigrad"] / us["numpy"],
+        **timings(med, samples, cpu, 1e6 / n_ops, "us"),
         "target": TARGET,
-        "peers": {k: v for k, v in us.items() if k not in ("minigrad", "numpy")},
-        "cpu_us": cpu_us,
-        "cpu_ratio": cpu_us["minigrad"] / cpu_us["numpy"],
-        "spread_us": {k: [t / n_ops * 1e6 for t in spread(s)] for k, s in samples.items()},
         "max_abs_diff_vs_numpy": agree,
         "rounds": rounds, "ops": n_ops,
         "at_large_size": {"size": LARGE, "us_per_op": large, "ratio": large["minigrad"] / large["numpy"]},
