@@ -38,6 +38,11 @@ class Mismatch(AssertionError):
     """
 
 
+def _largest(a):
+    """The largest finite |element| of `a` (0 for none)."""
+    return float(np.max(np.abs(a), initial=0.0, where=np.isfinite(a)))
+
+
 def _close(what, got, want, rtol, atol_scale, prog, magnitude=0.0):
     """Elementwise closeness; the absolute tolerance grows with the largest |want| and with
     `magnitude`, the size of the values the result was computed from (a derivative that cancels to
@@ -45,7 +50,7 @@ def _close(what, got, want, rtol, atol_scale, prog, magnitude=0.0):
     got, want = np.asarray(got), np.asarray(want)
     if got.shape != want.shape:
         raise Mismatch(f"{what}: shape {got.shape} vs {want.shape}\n{prog!r}")
-    atol = atol_scale * (1.0 + max(magnitude, float(np.max(np.abs(want), initial=0.0, where=np.isfinite(want)))))
+    atol = atol_scale * (1.0 + max(magnitude, _largest(want)))
     bad = ~np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     if bad.any():
         j = np.unravel_index(np.argmax(bad), bad.shape)
@@ -69,13 +74,12 @@ def _env_close(what, run, ref, rtol, atol, prog):
         b = _value(b)
         _close(f"{what}: v{j}", _value(a), b, rtol, atol, prog, seen)
         if b.dtype.kind in "fc":
-            seen = max(seen, float(np.max(np.abs(b), initial=0.0, where=np.isfinite(b))))
+            seen = max(seen, _largest(b))
 
 
 def _magnitude(run):
     """The largest finite |value| the program computed (its leaves and every step)."""
-    return max((float(np.max(np.abs(a), initial=0.0, where=np.isfinite(a)))
-                for a in (np.asarray(_value(v)) for v in run.env) if a.dtype.kind in "fc"), default=0.0)
+    return max((_largest(a) for a in (np.asarray(_value(v)) for v in run.env) if a.dtype.kind in "fc"), default=0.0)
 
 
 def _grads(out, xs, vs):
