@@ -28,6 +28,13 @@ from .optimizer import Optimizer
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "CosineAnnealingLR", "OneCycleLR"]
 
 
+def _positive_int(scheduler, **values):
+    """A ValueError naming the first of `values` that is not a positive Python int (bool is not one)."""
+    for name, v in values.items():
+        if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+            raise ValueError(f"{scheduler}: {name} must be a positive int, got {v!r}")
+
+
 class LRScheduler:
     """Base class: subclasses say how `get_lr()` follows from `last_epoch` and the current lrs.
 
@@ -135,8 +142,7 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size <= 0:
-            raise ValueError(f"StepLR: step_size must be a positive int, got {step_size!r}")
+        _positive_int("StepLR", step_size=step_size)
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
@@ -161,8 +167,7 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max <= 0:
-            raise ValueError(f"CosineAnnealingLR: T_max must be a positive int, got {T_max!r}")
+        _positive_int("CosineAnnealingLR", T_max=T_max)
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
@@ -198,12 +203,9 @@ class OneCycleLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"OneCycleLR needs a minigrad optimizer, got {type(optimizer).__name__}")
         if total_steps is not None:
-            if isinstance(total_steps, bool) or not isinstance(total_steps, int) or total_steps <= 0:
-                raise ValueError(f"OneCycleLR: total_steps must be a positive int, got {total_steps!r}")
+            _positive_int("OneCycleLR", total_steps=total_steps)
         elif epochs is not None and steps_per_epoch is not None:
-            for name, v in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
-                if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
-                    raise ValueError(f"OneCycleLR: {name} must be a positive int, got {v!r}")
+            _positive_int("OneCycleLR", epochs=epochs, steps_per_epoch=steps_per_epoch)
             total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("OneCycleLR: give total_steps, or epochs and steps_per_epoch")
